@@ -1,0 +1,2 @@
+//! The `clipfit` command: a thin shell over the library.
+fn main() {}

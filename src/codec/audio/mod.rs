@@ -1,0 +1,1 @@
+//! Audio decode, downmix, resample and AAC-LC encode.

@@ -1,0 +1,1 @@
+//! H.264: bitstream parsing (SPS, NAL units) and openh264 decode/encode wrappers.

@@ -1,0 +1,1 @@
+//! Demuxing MP4/MOV/fragmented MP4 through a guarded box reader.

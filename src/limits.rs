@@ -1,0 +1,21 @@
+//! Hostile-input limits, in one place. Every table length, box size and dimension read
+//! from a file is checked against these before anything is allocated for it.
+
+/// Deepest box nesting accepted (real files use fewer than 12 levels).
+pub const MAX_BOX_DEPTH: usize = 16;
+/// Largest `moov` (or any metadata box) read into memory: 256 MiB.
+pub const MAX_METADATA_BOX: u64 = 256 << 20;
+/// Most samples in one track (10 min at 1000 fps is 600,000).
+pub const MAX_SAMPLES_PER_TRACK: u64 = 20_000_000;
+/// Most tracks in one file.
+pub const MAX_TRACKS: usize = 64;
+/// Largest single sample (one coded frame or audio packet): 64 MiB.
+pub const MAX_SAMPLE_SIZE: u32 = 64 << 20;
+/// Largest picture dimension accepted for decoding (8K plus margin).
+pub const MAX_DIMENSION: u32 = 8192;
+/// Longest input accepted, in seconds (the longest a profile allows is far less).
+pub const MAX_DURATION_SECS: f64 = 6.0 * 3600.0;
+/// Most entries in an edit list.
+pub const MAX_EDITS: u64 = 1024;
+/// Most fragments (`moof`) in a fragmented file.
+pub const MAX_FRAGMENTS: usize = 1_000_000;

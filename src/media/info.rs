@@ -1,0 +1,246 @@
+//! What a probe learns about a file, before any decoding.
+
+use serde::Serialize;
+
+/// Everything `probe` learns about a file.
+#[derive(Clone, Debug, Serialize)]
+pub struct MediaInfo {
+    /// The file's size in bytes.
+    pub file_size: u64,
+    /// Container brand: `mp4`, `mov` or `fmp4` (fragmented MP4).
+    pub container: String,
+    /// The major brand from `ftyp`, if any.
+    pub major_brand: Option<String>,
+    /// Top-level box types in file order (e.g. `["ftyp", "moov", "mdat"]`).
+    pub top_level_boxes: Vec<String>,
+    /// True when `moov` comes before the first `mdat`.
+    pub moov_before_mdat: bool,
+    /// Whole-file duration in seconds (longest track after edit lists).
+    pub duration: f64,
+    /// Overall bitrate in bits per second (all sample bytes / duration).
+    pub overall_bitrate: u64,
+    /// Largest total of video+audio sample bytes in any 1-second window, in bits.
+    pub peak_bitrate_1s: u64,
+    /// Every track in file order.
+    pub tracks: Vec<TrackInfo>,
+}
+
+impl MediaInfo {
+    /// The video track clipfit works on: the first enabled video track.
+    pub fn video(&self) -> Option<&VideoInfo> {
+        self.tracks.iter().find_map(|t| match &t.kind {
+            TrackKind::Video(v) if t.enabled => Some(v),
+            _ => None,
+        })
+    }
+
+    /// Index into `tracks` of [`MediaInfo::video`].
+    pub fn video_index(&self) -> Option<usize> {
+        self.tracks
+            .iter()
+            .position(|t| t.enabled && matches!(t.kind, TrackKind::Video(_)))
+    }
+
+    /// The audio track clipfit works on: the first enabled audio track.
+    pub fn audio(&self) -> Option<&AudioInfo> {
+        self.audio_index().and_then(|i| match &self.tracks[i].kind {
+            TrackKind::Audio(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// Index into `tracks` of [`MediaInfo::audio`].
+    pub fn audio_index(&self) -> Option<usize> {
+        self.tracks
+            .iter()
+            .position(|t| t.enabled && matches!(t.kind, TrackKind::Audio(_)))
+            .or_else(|| self.tracks.iter().position(|t| matches!(t.kind, TrackKind::Audio(_))))
+    }
+}
+
+/// One track.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrackInfo {
+    /// The `tkhd` track id.
+    pub id: u32,
+    /// Handler type from `hdlr` (`vide`, `soun`, `tmcd`, ...).
+    pub handler: String,
+    /// The `tkhd` enabled flag.
+    pub enabled: bool,
+    /// Media timescale (ticks per second).
+    pub timescale: u32,
+    /// Number of samples.
+    pub sample_count: u64,
+    /// Duration in seconds of the media, after the edit list.
+    pub duration: f64,
+    /// Total bytes of sample data.
+    pub total_bytes: u64,
+    /// The edit list, if present.
+    pub edits: Vec<Edit>,
+    /// What kind of track this is.
+    pub kind: TrackKind,
+}
+
+/// One `elst` entry, converted to seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Edit {
+    /// Duration on the presentation timeline, in seconds.
+    pub duration: f64,
+    /// Start in the media timeline, in seconds; `None` for an empty edit (a gap).
+    pub media_time: Option<f64>,
+    /// Playback rate (1.0 normally).
+    pub rate: f64,
+}
+
+/// Per-kind track details.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TrackKind {
+    /// A video track.
+    Video(VideoInfo),
+    /// An audio track.
+    Audio(AudioInfo),
+    /// Anything else (timecode, data, subtitles...).
+    Other,
+}
+
+/// Video codecs clipfit recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    /// H.264 / AVC (`avc1`, `avc3`).
+    H264,
+    /// H.265 / HEVC (`hvc1`, `hev1`).
+    Hevc,
+    /// VP9 (`vp09`).
+    Vp9,
+    /// VP8 (`vp08`).
+    Vp8,
+    /// AV1 (`av01`).
+    Av1,
+    /// MPEG-4 Part 2 (`mp4v`).
+    Mpeg4,
+    /// Apple ProRes (`apch`, `apcn`, ...).
+    ProRes,
+    /// Anything else; the sample entry's four-character code is kept in `fourcc`.
+    Other,
+}
+
+/// A video track.
+#[derive(Clone, Debug, Serialize)]
+pub struct VideoInfo {
+    /// The codec.
+    pub codec: VideoCodec,
+    /// The sample entry's four-character code (`avc1`, `hvc1`, ...).
+    pub fourcc: String,
+    /// H.264 profile name (`Baseline`, `Main`, `High`, `High 10`, ...), when known.
+    pub profile: Option<String>,
+    /// H.264 `profile_idc`.
+    pub profile_idc: Option<u8>,
+    /// H.264 level as signalled, times ten (e.g. 40 for level 4.0, 9 for 1b).
+    pub level_idc: Option<u8>,
+    /// Luma bit depth.
+    pub bit_depth: u8,
+    /// Chroma format: `4:0:0`, `4:2:0`, `4:2:2` or `4:4:4`.
+    pub chroma_format: String,
+    /// Coded (decoded, cropped) width in pixels.
+    pub width: u32,
+    /// Coded (decoded, cropped) height in pixels.
+    pub height: u32,
+    /// Rotation from the `tkhd` matrix, in degrees clockwise to apply for display
+    /// (0, 90, 180, 270). ffprobe reports a 90° clockwise phone clip as -90.
+    pub rotation: u32,
+    /// True when the matrix is not a pure rotation (flip, scale): noted, not applied.
+    pub matrix_unusual: bool,
+    /// Sample aspect ratio (width:height of one pixel), from the VUI or `pasp`.
+    pub sar: (u32, u32),
+    /// Width after rotation, SAR not applied.
+    pub display_width: u32,
+    /// Height after rotation, SAR not applied.
+    pub display_height: u32,
+    /// True for full-range (`yuvj`) video.
+    pub full_range: bool,
+    /// Average frame rate (samples / media duration).
+    pub fps: f64,
+    /// True when all sample durations are equal (within one tick, ignoring the last).
+    pub constant_frame_rate: bool,
+    /// Smallest and largest sample duration in seconds.
+    pub frame_duration_range: (f64, f64),
+    /// True when the stream uses B-frames / reordering (a `ctts` box with non-zero offsets).
+    pub has_reordering: bool,
+    /// Number of sync samples (keyframes).
+    pub keyframes: u64,
+    /// H.264 parameter sets from `avcC` (SPS list, PPS list), raw NAL payloads.
+    #[serde(skip)]
+    pub sps: Vec<Vec<u8>>,
+    /// See `sps`.
+    #[serde(skip)]
+    pub pps: Vec<Vec<u8>>,
+    /// NAL length size from `avcC` (1, 2 or 4).
+    #[serde(skip)]
+    pub nal_length_size: u8,
+}
+
+/// Audio codecs clipfit recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudioCodec {
+    /// AAC (profile in `AudioInfo::aac_profile`).
+    Aac,
+    /// MPEG-1/2 Layer III.
+    Mp3,
+    /// MPEG-1/2 Layer I/II.
+    Mp2,
+    /// Uncompressed PCM (`lpcm`, `twos`, `sowt`, `in24`, `in32`, `fl32`, `fl64`, `raw `).
+    Pcm,
+    /// Dolby AC-3.
+    Ac3,
+    /// Dolby E-AC-3.
+    Eac3,
+    /// Apple Lossless.
+    Alac,
+    /// FLAC.
+    Flac,
+    /// Opus.
+    Opus,
+    /// DTS.
+    Dts,
+    /// Anything else.
+    Other,
+}
+
+/// A PCM sample layout, for `AudioCodec::Pcm`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PcmFormat {
+    /// Bits per sample: 8, 16, 24, 32 or 64.
+    pub bits: u8,
+    /// Floating point samples.
+    pub float: bool,
+    /// Big-endian samples.
+    pub big_endian: bool,
+    /// Signed integer samples (8-bit `raw ` is unsigned).
+    pub signed: bool,
+}
+
+/// An audio track.
+#[derive(Clone, Debug, Serialize)]
+pub struct AudioInfo {
+    /// The codec.
+    pub codec: AudioCodec,
+    /// The sample entry's four-character code (`mp4a`, `ac-3`, `sowt`, ...).
+    pub fourcc: String,
+    /// For AAC: `LC`, `HE-AAC`, `HE-AACv2`, `Main`, `LTP`...; from the AudioSpecificConfig.
+    pub aac_profile: Option<String>,
+    /// For AAC: the audioObjectType of the AudioSpecificConfig (2 = LC, 5 = SBR, 29 = PS).
+    pub aac_object_type: Option<u8>,
+    /// Output sample rate in Hz (for HE-AAC, the SBR rate, i.e. twice the core rate).
+    pub sample_rate: u32,
+    /// Channel count.
+    pub channels: u16,
+    /// PCM layout, for PCM tracks.
+    pub pcm: Option<PcmFormat>,
+    /// Codec-specific configuration: AAC AudioSpecificConfig, ALAC magic cookie,
+    /// FLAC STREAMINFO (`dfLa` body), Opus `dOps` body.
+    #[serde(skip)]
+    pub codec_config: Vec<u8>,
+}

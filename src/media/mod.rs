@@ -1,0 +1,7 @@
+//! Media types shared by every stage: what a file contains and decoded pictures.
+
+pub mod frame;
+pub mod info;
+
+pub use frame::Frame;
+pub use info::*;

@@ -1,0 +1,1 @@
+//! MP4 writing with faststart (moov before mdat).

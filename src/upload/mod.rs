@@ -1,0 +1,1 @@
+//! Uploading to TikTok's Content Posting API.

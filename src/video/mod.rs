@@ -1,0 +1,1 @@
+//! Picture geometry (rotate, scale, crop/pad/blur) and frame-rate conversion.
