@@ -54,7 +54,11 @@ impl MediaInfo {
         self.tracks
             .iter()
             .position(|t| t.enabled && matches!(t.kind, TrackKind::Audio(_)))
-            .or_else(|| self.tracks.iter().position(|t| matches!(t.kind, TrackKind::Audio(_))))
+            .or_else(|| {
+                self.tracks
+                    .iter()
+                    .position(|t| matches!(t.kind, TrackKind::Audio(_)))
+            })
     }
 }
 
