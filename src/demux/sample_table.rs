@@ -43,6 +43,9 @@ fn check_count(count: u64, place: &str) -> Result<()> {
 
 /// Builds the sample list from an `stbl` payload.
 pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
+    if let Some(samples) = coalesced_pcm(stbl, place, depth)? {
+        return Ok(samples);
+    }
     let sizes = read_sizes(stbl, place, depth)?;
     let n = sizes.len();
     let mut samples: Vec<Sample> = sizes
@@ -215,8 +218,7 @@ fn fill_times(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) ->
     Ok(())
 }
 
-fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) -> Result<()> {
-    let n = samples.len();
+fn chunk_offsets(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u64>> {
     let mut chunk_offsets: Vec<u64> = Vec::new();
     if let Some(stco) = find(stbl, b"stco", place, depth)? {
         let p = format!("{place}/stco");
@@ -241,57 +243,117 @@ fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) 
     } else {
         return Err(Error::malformed(place, "neither stco nor co64 is present"));
     }
+    Ok(chunk_offsets)
+}
+
+fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> {
     let p = format!("{place}/stsc");
-    let stsc = find(stbl, b"stsc", place, depth)?
-        .ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
+    let stsc = find(stbl, b"stsc", place, depth)?.ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
     let mut r = Reader::new(stsc.payload, &p);
     r.version_flags()?;
     let entries = r.u32()? as u64;
     let entries = r.check_table(entries, 12)?;
-    let mut runs = Vec::with_capacity(entries);
+    let mut runs: Vec<(u32, u32)> = Vec::with_capacity(entries);
     for _ in 0..entries {
         let first_chunk = r.u32()?;
         let per_chunk = r.u32()?;
         r.u32()?;
         if first_chunk == 0 || runs.last().is_some_and(|&(f, _)| first_chunk <= f) {
-            return Err(Error::malformed(
-                &p,
-                format!("first_chunk {first_chunk} is out of order"),
-            ));
+            return Err(Error::malformed(&p, format!("first_chunk {first_chunk} is out of order")));
         }
         runs.push((first_chunk, per_chunk));
     }
+    Ok(runs)
+}
+
+fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) -> Result<()> {
+    let n = samples.len();
     let mut i = 0usize;
-    for (k, &(first, per_chunk)) in runs.iter().enumerate() {
-        let last = runs
-            .get(k + 1)
-            .map(|&(f, _)| f - 1)
-            .unwrap_or(chunk_offsets.len() as u32);
-        for chunk in first..=last {
-            let Some(&base) = chunk_offsets.get(chunk as usize - 1) else {
-                break;
-            };
-            let mut off = base;
-            for _ in 0..per_chunk {
-                if i >= n {
-                    break;
-                }
-                samples[i].offset = off;
-                off = off
-                    .checked_add(samples[i].size as u64)
-                    .ok_or_else(|| Error::malformed(&p, "sample offsets overflow"))?;
-                i += 1;
-            }
+    for (base, per_chunk) in chunk_layout(stbl, place, depth)? {
+        let mut off = base;
+        for _ in 0..per_chunk {
             if i >= n {
                 break;
             }
+            samples[i].offset = off;
+            off = off
+                .checked_add(samples[i].size as u64)
+                .ok_or_else(|| Error::malformed(format!("{place}/stco"), "sample offsets overflow"))?;
+            i += 1;
+        }
+        if i >= n {
+            break;
         }
     }
     if i < n {
-        return Err(Error::malformed(
-            &p,
-            format!("chunks hold {i} samples but stsz lists {n}"),
-        ));
+        return Err(Error::malformed(format!("{place}/stsc"), format!("chunks hold {i} samples but stsz lists {n}")));
     }
     Ok(())
+}
+
+/// Largest fixed sample size treated as one PCM frame.
+const PCM_FRAME_MAX: u32 = 64;
+
+/// QuickTime PCM stores one sample per audio frame (millions of 2- to 8-byte samples).
+/// When `stsz` has a small fixed size and `stts` a single delta, one sample per chunk is
+/// built instead: the same bytes and timing, a thousand times fewer entries.
+fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sample>>> {
+    let Some(stsz) = find(stbl, b"stsz", place, depth)? else { return Ok(None) };
+    let p = format!("{place}/stsz");
+    let mut r = Reader::new(stsz.payload, &p);
+    r.version_flags()?;
+    let fixed = r.u32()?;
+    let count = r.u32()? as u64;
+    if fixed == 0 || fixed > PCM_FRAME_MAX || count < 4096 {
+        return Ok(None);
+    }
+    let Some(stts) = find(stbl, b"stts", place, depth)? else { return Ok(None) };
+    let mut r = Reader::new(stts.payload, "stts");
+    r.version_flags()?;
+    if r.u32()? != 1 {
+        return Ok(None);
+    }
+    let (stts_count, delta) = (r.u32()? as u64, r.u32()?);
+    if stts_count != count {
+        return Ok(None);
+    }
+    // Build per-chunk entries with a fake one-sample-per-chunk layout.
+    let chunks = chunk_layout(stbl, place, depth)?;
+    let mut samples = Vec::with_capacity(chunks.len());
+    let mut left = count;
+    let mut dts = 0i64;
+    for (offset, per_chunk) in chunks {
+        let n = (per_chunk as u64).min(left);
+        if n == 0 {
+            continue;
+        }
+        let size = n * fixed as u64;
+        if size > MAX_SAMPLE_SIZE as u64 {
+            return Ok(None);
+        }
+        let duration = n * delta as u64;
+        samples.push(Sample { offset, size: size as u32, dts, cts_offset: 0, duration: duration.min(u32::MAX as u64) as u32, sync: true });
+        dts += duration as i64;
+        left -= n;
+    }
+    if left != 0 {
+        return Err(Error::malformed(format!("{place}/stsc"), format!("chunks hold {} fewer samples than stsz lists", left)));
+    }
+    Ok(Some(samples))
+}
+
+/// (offset, samples in chunk) for every chunk.
+fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32)>> {
+    let offsets = chunk_offsets(stbl, place, depth)?;
+    let runs = stsc_runs(stbl, place, depth)?;
+    let mut out = Vec::with_capacity(offsets.len());
+    for (k, &(first, per_chunk)) in runs.iter().enumerate() {
+        let last = runs.get(k + 1).map(|&(f, _)| f - 1).unwrap_or(offsets.len() as u32);
+        for chunk in first..=last {
+            if let Some(&o) = offsets.get(chunk as usize - 1) {
+                out.push((o, per_chunk));
+            }
+        }
+    }
+    Ok(out)
 }

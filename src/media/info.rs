@@ -82,6 +82,7 @@ pub struct TrackInfo {
     /// The edit list, if present.
     pub edits: Vec<Edit>,
     /// What kind of track this is.
+    #[serde(flatten)]
     pub kind: TrackKind,
 }
 
