@@ -345,10 +345,27 @@ fn parse_audio_children(
                 }
             }
             b"dfLa" | b"dOps" => info.codec_config = child.payload.to_vec(),
+            // AC-3: fscod(2) bsid(5) bsmod(3) acmod(3) lfeon(1).
+            b"dac3" if child.payload.len() >= 3 => {
+                let bits = u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
+                info.channels = ac3_channels((bits >> 11) & 7, (bits >> 10) & 1);
+            }
+            // E-AC-3: data_rate(13) num_ind_sub(3), then fscod(2) bsid(5) rsv(1) asvc(1)
+            // bsmod(3) acmod(3) lfeon(1) for the first independent substream.
+            b"dec3" if child.payload.len() >= 5 => {
+                let p = child.payload;
+                let bits = u32::from_be_bytes([p[2], p[3], p[4], 0]);
+                info.channels = ac3_channels((bits >> 17) & 7, (bits >> 16) & 1);
+            }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Channel count of an AC-3 `acmod` plus the LFE flag.
+fn ac3_channels(acmod: u32, lfe: u32) -> u16 {
+    [2u16, 1, 2, 3, 3, 4, 4, 5][acmod as usize & 7] + lfe as u16
 }
 
 /// Reads an MPEG-4 descriptor length (up to four 7-bit groups).
