@@ -38,10 +38,14 @@ pub struct TopBox {
     pub size: u64,
 }
 
+/// Anything the demuxer can read from: a file, or bytes in memory (fuzzing, tests).
+pub trait Source: Read + Seek + Send {}
+impl<T: Read + Seek + Send> Source for T {}
+
 /// An opened MP4/MOV file: its description and its sample tables.
 pub struct Mp4Demuxer {
     path: PathBuf,
-    file: File,
+    file: Box<dyn Source>,
     info: MediaInfo,
     tracks: Vec<Track>,
 }
@@ -52,14 +56,14 @@ const TOP_LEVEL: [&[u8; 4]; 16] = [
     b"moof", b"mfra", b"pnot", b"PICT", b"prfl", b"emsg",
 ];
 
-fn read_exact_at(file: &mut File, offset: u64, buf: &mut [u8], path: &Path) -> Result<()> {
+fn read_exact_at(file: &mut dyn Source, offset: u64, buf: &mut [u8], path: &Path) -> Result<()> {
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| Error::io(path, e))?;
     file.read_exact(buf).map_err(|e| Error::io(path, e))
 }
 
 /// Lists the top-level boxes, failing on anything that is not ISO-BMFF.
-fn scan_top_level(file: &mut File, len: u64, path: &Path) -> Result<Vec<TopBox>> {
+fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<TopBox>> {
     if len == 0 {
         return Err(Error::malformed("file", "the file is empty"));
     }
@@ -177,7 +181,7 @@ fn not_mp4(head: &[u8]) -> Error {
     )
 }
 
-fn read_box(file: &mut File, b: &TopBox, path: &Path) -> Result<Vec<u8>> {
+fn read_box(file: &mut dyn Source, b: &TopBox, path: &Path) -> Result<Vec<u8>> {
     let len = b.size - b.header;
     if len > MAX_METADATA_BOX {
         return Err(Error::limit(
@@ -194,18 +198,28 @@ impl Mp4Demuxer {
     /// Opens and indexes `path`. Reads only metadata boxes, never sample data.
     pub fn open(path: impl AsRef<Path>) -> Result<Mp4Demuxer> {
         let path = path.as_ref().to_path_buf();
-        let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
-        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
             return Err(Error::Invalid(format!("{} is a directory", path.display())));
         }
-        let top = scan_top_level(&mut file, len, &path)?;
+        Self::from_source(Box::new(file), meta.len(), path)
+    }
+
+    /// Indexes MP4 data from any seekable source of `len` bytes; `name` appears in errors.
+    pub fn from_source(
+        mut file: Box<dyn Source>,
+        len: u64,
+        name: impl Into<PathBuf>,
+    ) -> Result<Mp4Demuxer> {
+        let path = name.into();
+        let top = scan_top_level(file.as_mut(), len, &path)?;
         let moov_box = top
             .iter()
             .find(|b| &b.kind == b"moov")
             .ok_or_else(|| Error::malformed("moov", "the file has no moov box (no track index): it is incomplete or was never finished"))?
             .clone();
-        let moov = read_box(&mut file, &moov_box, &path)?;
+        let moov = read_box(file.as_mut(), &moov_box, &path)?;
         let (mut tracks, movie_timescale, defaults) = parse_moov(&moov)?;
         let mut fragmented = false;
         let mut next_dts: Vec<i64> = tracks
@@ -214,13 +228,13 @@ impl Mp4Demuxer {
             .collect();
         for b in top.iter().filter(|b| &b.kind == b"moof") {
             fragmented = true;
-            let moof = read_box(&mut file, b, &path)?;
+            let moof = read_box(file.as_mut(), b, &path)?;
             fragments::apply_moof(&moof, b.offset, &defaults, &mut tracks, &mut next_dts, 1)?;
         }
         summary::check_samples_in_file(&tracks, len)?;
         let mut info = summary::media_info(&top, &tracks, movie_timescale, len, fragmented, &moov)?;
         if let Some(ftyp) = top.iter().find(|b| &b.kind == b"ftyp" && b.size <= 4096) {
-            let body = read_box(&mut file, ftyp, &path)?;
+            let body = read_box(file.as_mut(), ftyp, &path)?;
             if body.len() >= 4 {
                 let brand = bytes::fourcc_str(&[body[0], body[1], body[2], body[3]]);
                 if brand == "qt  " && !fragmented {
@@ -261,7 +275,7 @@ impl Mp4Demuxer {
     pub fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()> {
         buf.resize(sample.size as usize, 0);
         let path = self.path.clone();
-        read_exact_at(&mut self.file, sample.offset, buf, &path)
+        read_exact_at(self.file.as_mut(), sample.offset, buf, &path)
     }
 }
 
@@ -300,6 +314,18 @@ fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
         return Err(Error::malformed("moov", "no tracks"));
     }
     Ok((tracks, movie_timescale, defaults))
+}
+
+/// Probes MP4 bytes in memory (used by the fuzz targets).
+pub fn probe_bytes(data: &[u8]) -> Result<MediaInfo> {
+    let len = data.len() as u64;
+    Ok(Mp4Demuxer::from_source(
+        Box::new(std::io::Cursor::new(data.to_vec())),
+        len,
+        "<memory>",
+    )?
+    .info
+    .clone())
 }
 
 /// Probes `path`: container, tracks, codecs, timing and bitrate, without decoding.

@@ -248,7 +248,8 @@ fn chunk_offsets(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u64>> {
 
 fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> {
     let p = format!("{place}/stsc");
-    let stsc = find(stbl, b"stsc", place, depth)?.ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
+    let stsc = find(stbl, b"stsc", place, depth)?
+        .ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
     let mut r = Reader::new(stsc.payload, &p);
     r.version_flags()?;
     let entries = r.u32()? as u64;
@@ -259,7 +260,10 @@ fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> 
         let per_chunk = r.u32()?;
         r.u32()?;
         if first_chunk == 0 || runs.last().is_some_and(|&(f, _)| first_chunk <= f) {
-            return Err(Error::malformed(&p, format!("first_chunk {first_chunk} is out of order")));
+            return Err(Error::malformed(
+                &p,
+                format!("first_chunk {first_chunk} is out of order"),
+            ));
         }
         runs.push((first_chunk, per_chunk));
     }
@@ -276,9 +280,9 @@ fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) 
                 break;
             }
             samples[i].offset = off;
-            off = off
-                .checked_add(samples[i].size as u64)
-                .ok_or_else(|| Error::malformed(format!("{place}/stco"), "sample offsets overflow"))?;
+            off = off.checked_add(samples[i].size as u64).ok_or_else(|| {
+                Error::malformed(format!("{place}/stco"), "sample offsets overflow")
+            })?;
             i += 1;
         }
         if i >= n {
@@ -286,7 +290,10 @@ fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) 
         }
     }
     if i < n {
-        return Err(Error::malformed(format!("{place}/stsc"), format!("chunks hold {i} samples but stsz lists {n}")));
+        return Err(Error::malformed(
+            format!("{place}/stsc"),
+            format!("chunks hold {i} samples but stsz lists {n}"),
+        ));
     }
     Ok(())
 }
@@ -298,7 +305,9 @@ const PCM_FRAME_MAX: u32 = 64;
 /// When `stsz` has a small fixed size and `stts` a single delta, one sample per chunk is
 /// built instead: the same bytes and timing, a thousand times fewer entries.
 fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sample>>> {
-    let Some(stsz) = find(stbl, b"stsz", place, depth)? else { return Ok(None) };
+    let Some(stsz) = find(stbl, b"stsz", place, depth)? else {
+        return Ok(None);
+    };
     let p = format!("{place}/stsz");
     let mut r = Reader::new(stsz.payload, &p);
     r.version_flags()?;
@@ -307,7 +316,9 @@ fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sa
     if fixed == 0 || fixed > PCM_FRAME_MAX || count < 4096 {
         return Ok(None);
     }
-    let Some(stts) = find(stbl, b"stts", place, depth)? else { return Ok(None) };
+    let Some(stts) = find(stbl, b"stts", place, depth)? else {
+        return Ok(None);
+    };
     let mut r = Reader::new(stts.payload, "stts");
     r.version_flags()?;
     if r.u32()? != 1 {
@@ -332,12 +343,22 @@ fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sa
             return Ok(None);
         }
         let duration = n * delta as u64;
-        samples.push(Sample { offset, size: size as u32, dts, cts_offset: 0, duration: duration.min(u32::MAX as u64) as u32, sync: true });
+        samples.push(Sample {
+            offset,
+            size: size as u32,
+            dts,
+            cts_offset: 0,
+            duration: duration.min(u32::MAX as u64) as u32,
+            sync: true,
+        });
         dts += duration as i64;
         left -= n;
     }
     if left != 0 {
-        return Err(Error::malformed(format!("{place}/stsc"), format!("chunks hold {} fewer samples than stsz lists", left)));
+        return Err(Error::malformed(
+            format!("{place}/stsc"),
+            format!("chunks hold {} fewer samples than stsz lists", left),
+        ));
     }
     Ok(Some(samples))
 }
@@ -348,7 +369,10 @@ fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32)
     let runs = stsc_runs(stbl, place, depth)?;
     let mut out = Vec::with_capacity(offsets.len());
     for (k, &(first, per_chunk)) in runs.iter().enumerate() {
-        let last = runs.get(k + 1).map(|&(f, _)| f - 1).unwrap_or(offsets.len() as u32);
+        let last = runs
+            .get(k + 1)
+            .map(|&(f, _)| f - 1)
+            .unwrap_or(offsets.len() as u32);
         for chunk in first..=last {
             if let Some(&o) = offsets.get(chunk as usize - 1) {
                 out.push((o, per_chunk));

@@ -347,7 +347,8 @@ fn parse_audio_children(
             b"dfLa" | b"dOps" => info.codec_config = child.payload.to_vec(),
             // AC-3: fscod(2) bsid(5) bsmod(3) acmod(3) lfeon(1).
             b"dac3" if child.payload.len() >= 3 => {
-                let bits = u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
+                let bits =
+                    u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
                 info.channels = ac3_channels((bits >> 11) & 7, (bits >> 10) & 1);
             }
             // E-AC-3: data_rate(13) num_ind_sub(3), then fscod(2) bsid(5) rsv(1) asvc(1)
