@@ -1,0 +1,166 @@
+//! H.264 NAL unit framing: MP4's length-prefixed form (AVCC) and the start-code form
+//! (Annex-B) that OpenH264 reads and writes.
+
+use crate::error::{Error, Result};
+
+/// The 4-byte Annex-B start code clipfit writes.
+pub const START_CODE: [u8; 4] = [0, 0, 0, 1];
+
+/// NAL unit type of an IDR slice.
+pub const NAL_IDR: u8 = 5;
+/// NAL unit type of a non-IDR slice.
+pub const NAL_SLICE: u8 = 1;
+/// NAL unit type of a sequence parameter set.
+pub const NAL_SPS: u8 = 7;
+/// NAL unit type of a picture parameter set.
+pub const NAL_PPS: u8 = 8;
+
+/// The `nal_unit_type` of a NAL unit (its first byte's low five bits); 0 when empty.
+pub fn nal_type(nal: &[u8]) -> u8 {
+    nal.first().map_or(0, |b| b & 0x1f)
+}
+
+/// True for NAL units carrying coded picture data (slice types 1–5).
+pub fn is_vcl(nal: &[u8]) -> bool {
+    (1..=5).contains(&nal_type(nal))
+}
+
+/// Splits one length-prefixed (AVCC) sample into its NAL units.
+///
+/// `length_size` is the avcC `lengthSizeMinusOne + 1` (1, 2, 3 or 4). A length running past
+/// the end of the sample is a malformed sample; zero-length units are skipped.
+pub fn avcc_nals(sample: &[u8], length_size: u8) -> Result<Vec<&[u8]>> {
+    let n = usize::from(length_size);
+    if !(1..=4).contains(&n) {
+        return Err(Error::malformed(
+            "avcC",
+            format!("NAL length size {length_size}"),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut rest = sample;
+    while !rest.is_empty() {
+        let Some((len_bytes, tail)) = rest.split_at_checked(n) else {
+            return Err(Error::malformed(
+                "H.264 sample",
+                "truncated NAL length prefix",
+            ));
+        };
+        let len = len_bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let Some((nal, tail)) = tail.split_at_checked(len) else {
+            return Err(Error::malformed(
+                "H.264 sample",
+                format!(
+                    "NAL of {len} bytes overruns the sample ({} left)",
+                    tail.len()
+                ),
+            ));
+        };
+        if !nal.is_empty() {
+            out.push(nal);
+        }
+        rest = tail;
+    }
+    Ok(out)
+}
+
+/// Appends NAL units to `out` in Annex-B form (4-byte start codes).
+pub fn write_annexb<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
+    for nal in nals {
+        out.extend_from_slice(&START_CODE);
+        out.extend_from_slice(nal);
+    }
+}
+
+/// Appends NAL units to `out` with 4-byte big-endian length prefixes (AVCC, as clipfit's
+/// own avcC declares). Fails only for a NAL larger than 4 GiB.
+pub fn write_avcc<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8>) -> Result<()> {
+    for nal in nals {
+        let len = u32::try_from(nal.len())
+            .map_err(|_| Error::limit("H.264 NAL", "NAL unit over 4 GiB"))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(nal);
+    }
+    Ok(())
+}
+
+/// Converts one AVCC sample to Annex-B, appending to `out`.
+pub fn avcc_to_annexb(sample: &[u8], length_size: u8, out: &mut Vec<u8>) -> Result<()> {
+    let nals = avcc_nals(sample, length_size)?;
+    write_annexb(nals, out);
+    Ok(())
+}
+
+/// Splits an Annex-B byte stream into NAL units (without start codes).
+///
+/// Accepts 3- and 4-byte start codes; bytes before the first start code are ignored, and
+/// trailing zero bytes of a unit (the next start code's leading zero or `trailing_zero_8bits`)
+/// are trimmed. Empty units are skipped.
+pub fn annexb_nals(data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i + 3 <= data.len() {
+        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            if let Some(s) = start {
+                push_trimmed(&data[s..i], &mut out);
+            }
+            i += 3;
+            start = Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    if let Some(s) = start {
+        push_trimmed(&data[s..], &mut out);
+    }
+    out
+}
+
+fn push_trimmed<'a>(nal: &'a [u8], out: &mut Vec<&'a [u8]>) {
+    let end = nal.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    if end > 0 {
+        out.push(&nal[..end]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avcc_round_trips_through_annexb() {
+        let nals: Vec<&[u8]> = vec![&[0x67, 1, 2, 3], &[0x68, 0, 0, 3, 9], &[0x65, 0x88, 0x80]];
+        let mut avcc = Vec::new();
+        write_avcc(nals.iter().copied(), &mut avcc).unwrap();
+        assert_eq!(&avcc[..5], &[0, 0, 0, 4, 0x67]);
+        assert_eq!(avcc_nals(&avcc, 4).unwrap(), nals);
+        let mut annexb = Vec::new();
+        avcc_to_annexb(&avcc, 4, &mut annexb).unwrap();
+        assert_eq!(&annexb[..5], &[0, 0, 0, 1, 0x67]);
+        assert_eq!(annexb_nals(&annexb), nals);
+        assert_eq!(nal_type(nals[2]), NAL_IDR);
+    }
+
+    #[test]
+    fn short_length_sizes_and_three_byte_start_codes() {
+        let sample = [0, 2, 0x41, 0xaa, 0, 1, 0x06];
+        let nals = avcc_nals(&sample, 2).unwrap();
+        assert_eq!(nals, vec![&[0x41, 0xaa][..], &[0x06][..]]);
+        let stream = [
+            9, 9, 0, 0, 1, 0x67, 5, 0, 0, 0, 1, 0x68, 7, 0, 0, 1, 0x65, 1, 0,
+        ];
+        let nals = annexb_nals(&stream);
+        assert_eq!(nals, vec![&[0x67, 5][..], &[0x68, 7][..], &[0x65, 1][..]]);
+    }
+
+    #[test]
+    fn truncated_samples_are_malformed() {
+        assert!(avcc_nals(&[0, 0, 0, 9, 1, 2], 4).is_err());
+        assert!(avcc_nals(&[0, 0], 4).is_err());
+        assert!(avcc_nals(&[1, 2, 3], 5).is_err());
+        assert!(avcc_nals(&[], 4).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,551 @@
+//! H.264 decoding with OpenH264: MP4 samples in, presentation-ordered [`Frame`]s out.
+//!
+//! OpenH264 reorders B-frame streams itself (one picture out per call at most), but it is
+//! configured here so that it never flushes mid-stream: its default per-call flush releases
+//! pictures before later-decoded, earlier-displayed B-frames arrive. It is drained only by
+//! [`H264Decoder::flush`].
+//!
+//! Timestamps: every sample that carries slice data is tagged with a sequence number that
+//! OpenH264 passes through to the picture it produces (`uiInBsTimeStamp` →
+//! `uiOutYuvTimeStamp`), so each frame gets its own sample's pts rather than a guess. As a
+//! safety net against the library's POC heuristics getting the order wrong, a frame is only
+//! released once no still-undecoded sample has an earlier pts; samples that will never
+//! produce a picture (corrupt, dropped) are recognised by counting what the library still
+//! holds, and forgotten.
+
+use super::annexb;
+use super::ffi::{DecodedPicture, RawDecoder};
+use crate::error::{Error, Result};
+use crate::limits::MAX_DIMENSION;
+use crate::media::{Frame, VideoCodec, VideoInfo};
+use std::collections::BTreeMap;
+
+/// Pictures OpenH264 may hold for reordering before we pull the oldest out ourselves: H.264
+/// allows at most 16 in the DPB and real streams use 1–4; the library drops pictures when its
+/// 16-slot queue overflows, so it must never get near that.
+const MAX_LIBRARY_BACKLOG: usize = 8;
+/// Frames held back waiting for an earlier one before giving up on it.
+const MAX_HELD: usize = 16;
+
+/// Decodes one H.264 track.
+pub struct H264Decoder {
+    raw: RawDecoder,
+    nal_length_size: u8,
+    next_tag: u64,
+    /// pts of each tagged sample whose picture has not come out yet, by tag.
+    pending: BTreeMap<u64, f64>,
+    /// Decoded frames not yet returned, sorted by pts.
+    held: Vec<Frame>,
+    /// pts of the last frame returned; later frames with a smaller pts are dropped.
+    last_pts: Option<f64>,
+    /// Reused Annex-B conversion buffer.
+    annexb_buf: Vec<u8>,
+}
+
+impl H264Decoder {
+    /// Creates a decoder for the track described by `info` and feeds it the SPS/PPS from
+    /// the `avcC` box.
+    ///
+    /// Fails with [`Error::Unsupported`] for anything but 8-bit 4:2:0 H.264 no larger than
+    /// [`MAX_DIMENSION`].
+    pub fn new(info: &VideoInfo) -> Result<Self> {
+        if info.codec != VideoCodec::H264 {
+            return Err(Error::unsupported(
+                format!("{} video", info.fourcc),
+                "only H.264 input can be decoded",
+            ));
+        }
+        if info.bit_depth != 8 || info.chroma_format != "4:2:0" {
+            return Err(Error::unsupported(
+                format!("H.264 {}-bit {}", info.bit_depth, info.chroma_format),
+                "re-export the video as 8-bit 4:2:0 (yuv420p)",
+            ));
+        }
+        if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
+            return Err(Error::unsupported(
+                format!("{}x{} video", info.width, info.height),
+                format!("scale the video to at most {MAX_DIMENSION} pixels per side first"),
+            ));
+        }
+        if !(1..=4).contains(&info.nal_length_size) {
+            return Err(Error::malformed(
+                "avcC",
+                format!("NAL length size {}", info.nal_length_size),
+            ));
+        }
+        let mut dec = H264Decoder {
+            raw: RawDecoder::new()?,
+            nal_length_size: info.nal_length_size,
+            next_tag: 0,
+            pending: BTreeMap::new(),
+            held: Vec::new(),
+            last_pts: None,
+            annexb_buf: Vec::new(),
+        };
+        let sets = info
+            .sps
+            .iter()
+            .chain(&info.pps)
+            .map(Vec::as_slice)
+            .filter(|n| !n.is_empty());
+        let mut buf = Vec::new();
+        annexb::write_annexb(sets, &mut buf);
+        if !buf.is_empty() {
+            let (state, pic) = dec.raw.decode(&buf, 0)?;
+            if state != 0 || pic.is_some() {
+                return Err(Error::codec(
+                    "H.264 decode",
+                    format!("avcC parameter sets rejected (state {state:#x})"),
+                ));
+            }
+        }
+        Ok(dec)
+    }
+
+    /// Decodes one MP4 sample (length-prefixed NAL units) presented at `pts` seconds.
+    ///
+    /// Returns the frames that became ready, in presentation order, each with its own
+    /// sample's pts. One sample in is not one frame out: B-frame streams return nothing at
+    /// first and catch up later; call [`H264Decoder::flush`] at the end. A corrupt sample
+    /// gives an error; the decoder stays usable and frames decoded before the error are
+    /// returned by the next call.
+    pub fn decode(&mut self, sample: &[u8], pts: f64) -> Result<Vec<Frame>> {
+        let nals = annexb::avcc_nals(sample, self.nal_length_size)?;
+        let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
+        let mut buf = std::mem::take(&mut self.annexb_buf);
+        buf.clear();
+        annexb::write_annexb(nals, &mut buf);
+        let result = self.decode_annexb_inner(&buf, pts, has_vcl);
+        self.annexb_buf = buf;
+        result
+    }
+
+    /// Like [`H264Decoder::decode`] for one access unit already in Annex-B form (start
+    /// codes), e.g. from a raw `.h264` stream. Parameter sets may be in-band.
+    pub fn decode_annexb(&mut self, access_unit: &[u8], pts: f64) -> Result<Vec<Frame>> {
+        let has_vcl = annexb::annexb_nals(access_unit)
+            .iter()
+            .any(|n| annexb::is_vcl(n));
+        self.decode_annexb_inner(access_unit, pts, has_vcl)
+    }
+
+    /// Drains every buffered picture at end of stream.
+    pub fn flush(&mut self) -> Result<Vec<Frame>> {
+        // Each call releases one picture; the bound only guards against a library that
+        // keeps claiming pictures it never hands out.
+        for _ in 0..64 {
+            let Some(pic) = self.raw.flush()? else { break };
+            let frame = copy_picture(&pic);
+            let tag = pic.tag;
+            self.place(frame, tag);
+        }
+        self.pending.clear();
+        Ok(self.release())
+    }
+
+    fn decode_annexb_inner(&mut self, data: &[u8], pts: f64, has_vcl: bool) -> Result<Vec<Frame>> {
+        if !pts.is_finite() {
+            return Err(Error::Invalid(format!(
+                "H.264 sample pts {pts} is not finite"
+            )));
+        }
+        if data.is_empty() {
+            // An empty call means "end of stream" to the library; never send one.
+            return Ok(self.release());
+        }
+        let tag = if has_vcl {
+            self.next_tag += 1;
+            self.pending.insert(self.next_tag, pts);
+            self.next_tag
+        } else {
+            0
+        };
+        let (state, pic) = self.raw.decode(data, tag)?;
+        if let Some(pic) = pic {
+            let frame = copy_picture(&pic);
+            let tag = pic.tag;
+            self.place(frame, tag);
+        }
+        // Keep the library's reorder queue short (see MAX_LIBRARY_BACKLOG). Its oldest
+        // picture is the next to show once this many are queued.
+        while self.raw.buffered() > MAX_LIBRARY_BACKLOG {
+            let Some(pic) = self.raw.flush()? else { break };
+            let frame = copy_picture(&pic);
+            let tag = pic.tag;
+            self.place(frame, tag);
+        }
+        self.forget_lost_samples();
+        if state != 0 {
+            return Err(Error::codec(
+                "H.264 decode",
+                format!("corrupt or unsupported data at pts {pts:.3} s (decoder state {state:#x})"),
+            ));
+        }
+        Ok(self.release())
+    }
+
+    /// Files a decoded frame under its sample's pts.
+    fn place(&mut self, mut frame: Frame, tag: u64) {
+        let pts = match self.pending.remove(&tag) {
+            Some(p) => p,
+            // Untagged (should not happen): the earliest outstanding pts is the best guess,
+            // since pictures come out in presentation order.
+            None => match self
+                .pending
+                .iter()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(&t, &p)| (t, p))
+            {
+                Some((t, p)) => {
+                    self.pending.remove(&t);
+                    p
+                }
+                None => return,
+            },
+        };
+        frame.pts = pts;
+        let at = self.held.partition_point(|f| f.pts <= pts);
+        self.held.insert(at, frame);
+    }
+
+    /// Samples not yet output that the library is not holding either will never produce a
+    /// picture. Pictures still queued for display are the later ones, so the earliest
+    /// outstanding pts values are the lost ones.
+    fn forget_lost_samples(&mut self) {
+        let in_library = self.raw.buffered();
+        let lost = self.pending.len().saturating_sub(in_library);
+        if lost == 0 {
+            return;
+        }
+        let mut by_pts: Vec<(u64, f64)> = self.pending.iter().map(|(&t, &p)| (t, p)).collect();
+        by_pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for (t, _) in by_pts.into_iter().take(lost) {
+            self.pending.remove(&t);
+        }
+    }
+
+    /// Returns held frames that no outstanding sample can precede.
+    fn release(&mut self) -> Vec<Frame> {
+        let earliest_pending = self.pending.values().copied().min_by(f64::total_cmp);
+        let mut ready = 0;
+        for (i, f) in self.held.iter().enumerate() {
+            let overflow = self.held.len() - i > MAX_HELD;
+            if overflow || earliest_pending.is_none_or(|p| f.pts <= p) {
+                ready = i + 1;
+            } else {
+                break;
+            }
+        }
+        if ready > 0 && self.held.len() > MAX_HELD {
+            // We gave up waiting: the samples before the released frames are treated as lost.
+            let cut = self.held[ready - 1].pts;
+            self.pending.retain(|_, p| *p > cut);
+        }
+        let mut out = Vec::with_capacity(ready);
+        for f in self.held.drain(..ready) {
+            if self.last_pts.is_some_and(|last| f.pts < last) {
+                continue; // arrived after a later frame was already returned
+            }
+            self.last_pts = Some(f.pts);
+            out.push(f);
+        }
+        out
+    }
+}
+
+/// Copies a library picture into a tightly packed [`Frame`] (pts filled in by the caller).
+fn copy_picture(pic: &DecodedPicture<'_>) -> Frame {
+    let (w, h) = (pic.width, pic.height);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let pack = |plane: &[u8], stride: usize, cols: usize, rows: usize| {
+        let mut out = Vec::with_capacity(cols * rows);
+        for row in plane.chunks(stride).take(rows) {
+            out.extend_from_slice(&row[..cols.min(row.len())]);
+        }
+        out
+    };
+    // Dimensions were checked against MAX_DIMENSION by the FFI layer, so they fit in u32.
+    Frame {
+        width: w as u32,
+        height: h as u32,
+        y: pack(pic.y, pic.y_stride, w, h),
+        u: pack(pic.u, pic.c_stride, cw, ch),
+        v: pack(pic.v, pic.c_stride, cw, ch),
+        pts: 0.0,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::codec::h264::annexb::{NAL_PPS, NAL_SPS};
+    use std::process::Command;
+
+    /// A `VideoInfo` for an H.264 track with the given parameter sets.
+    pub(crate) fn h264_info(
+        width: u32,
+        height: u32,
+        sps: Vec<Vec<u8>>,
+        pps: Vec<Vec<u8>>,
+    ) -> VideoInfo {
+        VideoInfo {
+            codec: VideoCodec::H264,
+            fourcc: "avc1".into(),
+            profile: None,
+            profile_idc: None,
+            level_idc: None,
+            bit_depth: 8,
+            chroma_format: "4:2:0".into(),
+            width,
+            height,
+            rotation: 0,
+            matrix_unusual: false,
+            sar: (1, 1),
+            display_width: width,
+            display_height: height,
+            full_range: false,
+            fps: 25.0,
+            constant_frame_rate: true,
+            frame_duration_range: (0.04, 0.04),
+            has_reordering: true,
+            keyframes: 1,
+            sps,
+            pps,
+            nal_length_size: 4,
+        }
+    }
+
+    fn run(cmd: &mut Command) -> Vec<u8> {
+        let out = cmd.output().expect("run ffmpeg/ffprobe");
+        assert!(
+            out.status.success(),
+            "{:?}: {}",
+            cmd,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// The video samples of an MP4 (decode order, AVCC) with their pts, and the track's
+    /// parameter sets, obtained from ffmpeg so this test does not depend on our demuxer.
+    pub(crate) fn mp4_samples(path: &str) -> (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let csv = run(Command::new("ffprobe").args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts_time,size",
+            "-of",
+            "csv=p=0",
+            path,
+        ]));
+        let data = run(Command::new("ffmpeg").args([
+            "-v", "error", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "data", "-",
+        ]));
+        let mut samples = Vec::new();
+        let mut at = 0;
+        for line in String::from_utf8(csv).unwrap().lines() {
+            let mut parts = line.split(',');
+            let pts: f64 = parts.next().unwrap().parse().unwrap();
+            let size: usize = parts.next().unwrap().trim().parse().unwrap();
+            samples.push((data[at..at + size].to_vec(), pts));
+            at += size;
+        }
+        assert_eq!(at, data.len());
+        let annexb = run(Command::new("ffmpeg").args([
+            "-v",
+            "error",
+            "-i",
+            path,
+            "-map",
+            "0:v:0",
+            "-c",
+            "copy",
+            "-frames:v",
+            "1",
+            "-bsf:v",
+            "h264_mp4toannexb",
+            "-f",
+            "h264",
+            "-",
+        ]));
+        let nals = annexb::annexb_nals(&annexb);
+        let pick = |t| {
+            nals.iter()
+                .filter(|n| annexb::nal_type(n) == t)
+                .map(|n| n.to_vec())
+                .collect::<Vec<_>>()
+        };
+        (samples, pick(NAL_SPS), pick(NAL_PPS))
+    }
+
+    fn ffmpeg_yuv(path: &str) -> Vec<u8> {
+        run(Command::new("ffmpeg").args([
+            "-v",
+            "error",
+            "-i",
+            path,
+            "-map",
+            "0:v:0",
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-",
+        ]))
+    }
+
+    const FIXTURE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/landscape_bframes.mp4"
+    );
+
+    #[test]
+    fn decodes_bframe_fixture_in_presentation_order_matching_ffmpeg() {
+        let (samples, sps, pps) = mp4_samples(FIXTURE);
+        assert_eq!(samples.len(), 100);
+        let mut dec = H264Decoder::new(&h264_info(640, 360, sps, pps)).unwrap();
+        let mut frames = Vec::new();
+        let mut max_latency = 0;
+        for (i, (s, pts)) in samples.iter().enumerate() {
+            frames.extend(dec.decode(s, *pts).unwrap());
+            max_latency = max_latency.max(i + 1 - frames.len());
+        }
+        frames.extend(dec.flush().unwrap());
+        assert_eq!(frames.len(), 100);
+        assert!(max_latency <= 4, "decoder held {max_latency} frames");
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!((f.width, f.height), (640, 360));
+            assert_eq!(f.u.len(), 320 * 180);
+            assert!(
+                (f.pts - i as f64 * 0.04).abs() < 1e-6,
+                "frame {i} pts {}",
+                f.pts
+            );
+        }
+        // Every frame against ffmpeg's decode: a wrong order or pts would show here.
+        let reference = ffmpeg_yuv(FIXTURE);
+        let size = 640 * 360 * 3 / 2;
+        assert_eq!(reference.len(), size * 100);
+        let mad = |a: &[u8], b: &[u8]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| u64::from(x.abs_diff(*y)))
+                .sum::<u64>() as f64
+                / a.len() as f64
+        };
+        let (ys, cs) = (640 * 360, 320 * 180);
+        let mut worst = (0.0f64, 0.0f64);
+        for (i, f) in frames.iter().enumerate() {
+            let r = &reference[i * size..(i + 1) * size];
+            let (y, u, v) = (
+                mad(&f.y, &r[..ys]),
+                mad(&f.u, &r[ys..ys + cs]),
+                mad(&f.v, &r[ys + cs..]),
+            );
+            assert!(
+                y < 1.0 && u < 1.0 && v < 1.0,
+                "frame {i}: mean abs diff Y {y} U {u} V {v}"
+            );
+            worst = (worst.0.max(y), worst.1.max(u.max(v)));
+        }
+        eprintln!(
+            "worst mean abs diff vs ffmpeg: luma {:.4}, chroma {:.4}",
+            worst.0, worst.1
+        );
+    }
+
+    #[test]
+    fn decodes_annexb_access_units() {
+        let (samples, sps, pps) = mp4_samples(FIXTURE);
+        let mut dec = H264Decoder::new(&h264_info(640, 360, Vec::new(), Vec::new())).unwrap();
+        let mut frames = Vec::new();
+        for (i, (s, pts)) in samples.iter().take(20).enumerate() {
+            let mut au = Vec::new();
+            if i == 0 {
+                annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut au);
+            }
+            annexb::avcc_to_annexb(s, 4, &mut au).unwrap();
+            frames.extend(dec.decode_annexb(&au, *pts).unwrap());
+        }
+        frames.extend(dec.flush().unwrap());
+        let pts: Vec<f64> = frames.iter().map(|f| f.pts).collect();
+        let expected: Vec<f64> = (0..20).map(|i| i as f64 * 0.04).collect();
+        assert_eq!(pts.len(), 20);
+        assert!(
+            pts.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6),
+            "{pts:?}"
+        );
+    }
+
+    #[test]
+    fn garbage_gives_errors_not_panics() {
+        let (samples, sps, pps) = mp4_samples(FIXTURE);
+        let mut dec = H264Decoder::new(&h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
+        // Deterministic pseudo-random bytes (xorshift), framed as plausible NAL units.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut errors = 0;
+        let mut frames = 0;
+        for i in 0..200u32 {
+            let len = 8 + (rnd() % 3000) as usize;
+            let mut nal: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
+            // Alternate slice, IDR, SPS and PPS headers so the parser goes deep.
+            nal[0] = [0x41, 0x65, 0x67, 0x68, 0x01][i as usize % 5];
+            let mut sample = Vec::new();
+            annexb::write_avcc([nal.as_slice()], &mut sample).unwrap();
+            match dec.decode(&sample, f64::from(i) * 0.04) {
+                Ok(f) => frames += f.len(),
+                Err(_) => errors += 1,
+            }
+        }
+        // Bad framing is an error too, not a panic.
+        assert!(dec.decode(&[0, 0, 0, 200, 1, 2], 9.0).is_err());
+        let _ = dec.flush();
+        assert!(
+            errors > 0,
+            "200 garbage samples raised no error ({frames} frames)"
+        );
+        // The same decoder recovers at the next IDR once it gets good parameter sets again.
+        let mut sets = Vec::new();
+        annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut sets);
+        let _ = dec.decode_annexb(&sets, 100.0);
+        let mut good = Vec::new();
+        for (s, pts) in &samples {
+            if let Ok(f) = dec.decode(s, 100.0 + pts) {
+                good.extend(f);
+            }
+        }
+        good.extend(dec.flush().unwrap());
+        assert_eq!(good.len(), 100);
+    }
+
+    #[test]
+    fn rejects_unsupported_tracks() {
+        let mut info = h264_info(640, 360, Vec::new(), Vec::new());
+        info.bit_depth = 10;
+        assert!(matches!(
+            H264Decoder::new(&info),
+            Err(Error::Unsupported { .. })
+        ));
+        let mut info = h264_info(640, 360, Vec::new(), Vec::new());
+        info.chroma_format = "4:2:2".into();
+        assert!(matches!(
+            H264Decoder::new(&info),
+            Err(Error::Unsupported { .. })
+        ));
+        let info = h264_info(MAX_DIMENSION + 2, 360, Vec::new(), Vec::new());
+        assert!(matches!(
+            H264Decoder::new(&info),
+            Err(Error::Unsupported { .. })
+        ));
+    }
+}
