@@ -17,6 +17,8 @@ pub mod error;
 pub mod limits;
 pub mod media;
 pub mod mux;
+pub mod plan;
+pub mod profile;
 pub mod upload;
 pub mod video;
 

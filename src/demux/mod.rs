@@ -1,1 +1,308 @@
-//! Demuxing MP4/MOV/fragmented MP4 through a guarded box reader.
+//! Demuxing MP4, MOV and fragmented MP4 through a guarded box reader.
+//!
+//! clipfit reads ISO-BMFF itself instead of through the `mp4` crate: that crate loops
+//! forever on a zero-size child box, allocates whatever a hostile `stsz` claims, has no
+//! fragmented-MP4 sample model with edit lists, and does not know MOV sound descriptions
+//! (`twos`, `sowt`, `lpcm` v2) or HEVC/VP9/AC-3 entries we must name. Every size here is
+//! checked against the file before anything is allocated for it.
+
+pub mod asc;
+pub mod boxes;
+pub mod bytes;
+pub mod fragments;
+pub mod sample_table;
+pub mod stsd;
+pub mod summary;
+pub mod track;
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::limits::{MAX_FRAGMENTS, MAX_METADATA_BOX, MAX_TRACKS};
+use crate::media::MediaInfo;
+pub use sample_table::Sample;
+use track::Track;
+
+/// A top-level box: where it is and how big it claims to be.
+#[derive(Clone, Debug)]
+pub struct TopBox {
+    /// Box type.
+    pub kind: [u8; 4],
+    /// Offset of the box header.
+    pub offset: u64,
+    /// Header length (8 or 16).
+    pub header: u64,
+    /// Total size, header included.
+    pub size: u64,
+}
+
+/// An opened MP4/MOV file: its description and its sample tables.
+pub struct Mp4Demuxer {
+    path: PathBuf,
+    file: File,
+    info: MediaInfo,
+    tracks: Vec<Track>,
+}
+
+/// Box types that may stand at the top level of an ISO-BMFF or QuickTime file.
+const TOP_LEVEL: [&[u8; 4]; 16] = [
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"styp", b"sidx",
+    b"moof", b"mfra", b"pnot", b"PICT", b"prfl", b"emsg",
+];
+
+fn read_exact_at(file: &mut File, offset: u64, buf: &mut [u8], path: &Path) -> Result<()> {
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| Error::io(path, e))?;
+    file.read_exact(buf).map_err(|e| Error::io(path, e))
+}
+
+/// Lists the top-level boxes, failing on anything that is not ISO-BMFF.
+fn scan_top_level(file: &mut File, len: u64, path: &Path) -> Result<Vec<TopBox>> {
+    if len == 0 {
+        return Err(Error::malformed("file", "the file is empty"));
+    }
+    let mut boxes = Vec::new();
+    let mut pos = 0u64;
+    while pos < len {
+        if len - pos < 8 {
+            // Trailing bytes too short to be a box: tolerated after real boxes.
+            if boxes.is_empty() {
+                return Err(Error::malformed(
+                    "file",
+                    "not an MP4/MOV file: too short to hold a box",
+                ));
+            }
+            break;
+        }
+        let mut h = [0u8; 16];
+        let n = (len - pos).min(16) as usize;
+        read_exact_at(file, pos, &mut h[..n], path)?;
+        let kind = [h[4], h[5], h[6], h[7]];
+        if !TOP_LEVEL.contains(&&kind) {
+            if boxes.is_empty() {
+                return Err(not_mp4(&h[..n]));
+            }
+            return Err(Error::malformed(
+                format!("top level at offset {pos}"),
+                format!(
+                    "unknown box '{}' (the file is damaged or not MP4)",
+                    bytes::fourcc_str(&kind)
+                ),
+            ));
+        }
+        let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
+        let (header, size) = match size32 {
+            0 => (8, len - pos),
+            1 if n >= 16 => (
+                16,
+                u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
+            ),
+            1 => {
+                return Err(Error::malformed(
+                    bytes::fourcc_str(&kind),
+                    "64-bit size cut off by the end of the file",
+                ))
+            }
+            s => (8, s),
+        };
+        if size < header {
+            return Err(Error::malformed(
+                bytes::fourcc_str(&kind),
+                format!("box at offset {pos} claims an impossible size of {size} bytes"),
+            ));
+        }
+        if size > len - pos {
+            let name = bytes::fourcc_str(&kind);
+            if &kind != b"mdat" {
+                return Err(Error::malformed(
+                    name,
+                    format!(
+                        "box at offset {pos} claims {size} bytes but the file has only {} bytes from there: the file is truncated or damaged",
+                        len - pos
+                    ),
+                ));
+            }
+            // A cut mdat is reported later, per sample, when a sample lies past the end.
+            boxes.push(TopBox {
+                kind,
+                offset: pos,
+                header,
+                size: len - pos,
+            });
+            break;
+        }
+        boxes.push(TopBox {
+            kind,
+            offset: pos,
+            header,
+            size,
+        });
+        if boxes.len() > MAX_FRAGMENTS * 2 {
+            return Err(Error::limit("file", "too many top-level boxes"));
+        }
+        pos += size;
+    }
+    Ok(boxes)
+}
+
+fn not_mp4(head: &[u8]) -> Error {
+    if head.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]) {
+        return Error::unsupported(
+            "WebM/Matroska container",
+            "clipfit reads MP4 and MOV; export the video as MP4 (H.264) and try again",
+        );
+    }
+    let what = if head.starts_with(&[0xff, 0xd8, 0xff]) {
+        "a JPEG image".to_string()
+    } else if head.starts_with(b"\x89PNG") {
+        "a PNG image".to_string()
+    } else if head.starts_with(b"RIFF") {
+        "a RIFF (AVI/WAV) file".to_string()
+    } else if head.starts_with(b"ID3") || head.starts_with(&[0xff, 0xfb]) {
+        "an MP3 file".to_string()
+    } else {
+        format!(
+            "unrecognised data (first bytes {})",
+            head.iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        )
+    };
+    Error::malformed(
+        "file",
+        format!("not an MP4/MOV video: this looks like {what}"),
+    )
+}
+
+fn read_box(file: &mut File, b: &TopBox, path: &Path) -> Result<Vec<u8>> {
+    let len = b.size - b.header;
+    if len > MAX_METADATA_BOX {
+        return Err(Error::limit(
+            bytes::fourcc_str(&b.kind),
+            format!("{len} bytes exceeds the {MAX_METADATA_BOX}-byte limit for metadata"),
+        ));
+    }
+    let mut buf = vec![0u8; len as usize];
+    read_exact_at(file, b.offset + b.header, &mut buf, path)?;
+    Ok(buf)
+}
+
+impl Mp4Demuxer {
+    /// Opens and indexes `path`. Reads only metadata boxes, never sample data.
+    pub fn open(path: impl AsRef<Path>) -> Result<Mp4Demuxer> {
+        let path = path.as_ref().to_path_buf();
+        let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::Invalid(format!("{} is a directory", path.display())));
+        }
+        let top = scan_top_level(&mut file, len, &path)?;
+        let moov_box = top
+            .iter()
+            .find(|b| &b.kind == b"moov")
+            .ok_or_else(|| Error::malformed("moov", "the file has no moov box (no track index): it is incomplete or was never finished"))?
+            .clone();
+        let moov = read_box(&mut file, &moov_box, &path)?;
+        let (mut tracks, movie_timescale, defaults) = parse_moov(&moov)?;
+        let mut fragmented = false;
+        let mut next_dts: Vec<i64> = tracks
+            .iter()
+            .map(|t| t.samples.last().map_or(0, |s| s.dts + s.duration as i64))
+            .collect();
+        for b in top.iter().filter(|b| &b.kind == b"moof") {
+            fragmented = true;
+            let moof = read_box(&mut file, b, &path)?;
+            fragments::apply_moof(&moof, b.offset, &defaults, &mut tracks, &mut next_dts, 1)?;
+        }
+        summary::check_samples_in_file(&tracks, len)?;
+        let mut info = summary::media_info(&top, &tracks, movie_timescale, len, fragmented, &moov)?;
+        if let Some(ftyp) = top.iter().find(|b| &b.kind == b"ftyp" && b.size <= 4096) {
+            let body = read_box(&mut file, ftyp, &path)?;
+            if body.len() >= 4 {
+                let brand = bytes::fourcc_str(&[body[0], body[1], body[2], body[3]]);
+                if brand == "qt  " && !fragmented {
+                    info.container = "mov".into();
+                }
+                info.major_brand = Some(brand);
+            }
+        }
+        Ok(Mp4Demuxer {
+            path,
+            file,
+            info,
+            tracks,
+        })
+    }
+
+    /// What the file contains.
+    pub fn info(&self) -> &MediaInfo {
+        &self.info
+    }
+
+    /// The samples of track `index` (index into `info().tracks`), in decode order.
+    pub fn samples(&self, index: usize) -> &[Sample] {
+        self.tracks.get(index).map_or(&[], |t| &t.samples)
+    }
+
+    /// The media timescale of track `index`.
+    pub fn timescale(&self, index: usize) -> u32 {
+        self.tracks.get(index).map_or(1, |t| t.timescale)
+    }
+
+    /// The input's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads one sample's bytes into `buf` (resized to fit).
+    pub fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()> {
+        buf.resize(sample.size as usize, 0);
+        let path = self.path.clone();
+        read_exact_at(&mut self.file, sample.offset, buf, &path)
+    }
+}
+
+type MoovParts = (Vec<Track>, u32, Vec<fragments::TrackDefaults>);
+
+fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
+    let mvhd = boxes::require(moov, b"mvhd", "moov", 1)?;
+    let mut r = bytes::Reader::new(mvhd.payload, "moov/mvhd");
+    let (v, _) = r.version_flags()?;
+    r.skip(if v == 1 { 16 } else { 8 })?;
+    let movie_timescale = r.u32()?;
+    if movie_timescale == 0 {
+        return Err(Error::malformed("moov/mvhd", "timescale is zero"));
+    }
+    let mut tracks = Vec::new();
+    let mut defaults = Vec::new();
+    for (i, b) in boxes::BoxIter::new(moov, "moov", 1)?.enumerate() {
+        let b = b?;
+        match &b.kind {
+            b"trak" => {
+                if tracks.len() >= MAX_TRACKS {
+                    return Err(Error::limit(
+                        "moov",
+                        format!("more than {MAX_TRACKS} tracks"),
+                    ));
+                }
+                let place = format!("moov/trak[{}]", tracks.len() + 1);
+                tracks.push(track::parse_trak(b.payload, movie_timescale, &place, 2)?);
+            }
+            b"mvex" => defaults = fragments::parse_mvex(b.payload, "moov/mvex", 2)?,
+            _ => {}
+        }
+        let _ = i;
+    }
+    if tracks.is_empty() {
+        return Err(Error::malformed("moov", "no tracks"));
+    }
+    Ok((tracks, movie_timescale, defaults))
+}
+
+/// Probes `path`: container, tracks, codecs, timing and bitrate, without decoding.
+pub fn probe(path: impl AsRef<Path>) -> Result<MediaInfo> {
+    Ok(Mp4Demuxer::open(path)?.info.clone())
+}

@@ -54,7 +54,11 @@ impl MediaInfo {
         self.tracks
             .iter()
             .position(|t| t.enabled && matches!(t.kind, TrackKind::Audio(_)))
-            .or_else(|| self.tracks.iter().position(|t| matches!(t.kind, TrackKind::Audio(_))))
+            .or_else(|| {
+                self.tracks
+                    .iter()
+                    .position(|t| matches!(t.kind, TrackKind::Audio(_)))
+            })
     }
 }
 
@@ -78,6 +82,7 @@ pub struct TrackInfo {
     /// The edit list, if present.
     pub edits: Vec<Edit>,
     /// What kind of track this is.
+    #[serde(flatten)]
     pub kind: TrackKind,
 }
 

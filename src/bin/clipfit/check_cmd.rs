@@ -1,0 +1,116 @@
+//! `clipfit check FILE [--profile NAME|PATH] [--json]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use clipfit::media::MediaInfo;
+use clipfit::profile::{check, Profile, Violation};
+
+use crate::output;
+
+/// Arguments of `clipfit check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The video to check.
+    pub file: PathBuf,
+    /// A built-in profile name (tiktok) or the path of a TOML profile.
+    #[arg(long, default_value = "tiktok")]
+    pub profile: String,
+    /// Lower the file size limit to this many megabytes (10^6 bytes).
+    #[arg(long)]
+    pub max_size_mb: Option<u64>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let profile = Profile::load(&args.profile)?.with_max_size_mb(args.max_size_mb);
+    let info = match clipfit::demux::probe(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))
+    {
+        Ok(info) => info,
+        Err(err) if args.json => {
+            println!("{}", output::json_error(&args.file, &err));
+            return Ok(ExitCode::from(output::exit_code_for(&err)));
+        }
+        Err(err) => return Err(err),
+    };
+    let violations = check(&info, &profile);
+    if args.json {
+        let out = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "profile": profile.name,
+            "ready": violations.is_empty(),
+            "violations": violations,
+            "info": info,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_human(&args.file, &profile, &info, &violations);
+    }
+    Ok(ExitCode::from(if violations.is_empty() { 0 } else { 1 }))
+}
+
+fn print_human(
+    file: &std::path::Path,
+    profile: &Profile,
+    info: &MediaInfo,
+    violations: &[Violation],
+) {
+    println!("{} ({} profile)", file.display(), profile.name);
+    println!(
+        "  container   {} [{}], {:.2} s, {:.2} MB, {:.2} Mbps average, {:.2} Mbps peak (1 s)",
+        info.container,
+        info.top_level_boxes.join(" "),
+        info.duration,
+        info.file_size as f64 / 1e6,
+        info.overall_bitrate as f64 / 1e6,
+        info.peak_bitrate_1s as f64 / 1e6
+    );
+    if let Some(v) = info.video() {
+        println!(
+            "  video       {} {} level {}, {} {}-bit{}, {}x{} coded, {}x{} displayed, SAR {}:{}, rotation {}°, {:.3} fps {}",
+            v.fourcc,
+            v.profile.as_deref().unwrap_or("?"),
+            v.level_idc.map(clipfit::codec::h264::sps::level_name).unwrap_or_else(|| "?".into()),
+            v.chroma_format,
+            v.bit_depth,
+            if v.full_range { " full range" } else { "" },
+            v.width,
+            v.height,
+            v.display_width,
+            v.display_height,
+            v.sar.0,
+            v.sar.1,
+            v.rotation,
+            v.fps,
+            if v.constant_frame_rate { "constant" } else { "variable" }
+        );
+    }
+    if let Some(a) = info.audio() {
+        println!(
+            "  audio       {}{}, {} Hz, {} ch",
+            a.fourcc.trim(),
+            a.aac_profile
+                .as_deref()
+                .map(|p| format!(" AAC {p}"))
+                .unwrap_or_default(),
+            a.sample_rate,
+            a.channels
+        );
+    }
+    if violations.is_empty() {
+        println!("READY: passes every {} rule", profile.name);
+        return;
+    }
+    for v in violations {
+        println!(
+            "  FAIL {:<18} {} (limit {}): {}",
+            v.rule, v.actual, v.limit, v.message
+        );
+    }
+    println!("NOT READY: {} rule(s) broken", violations.len());
+}

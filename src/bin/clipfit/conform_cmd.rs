@@ -1,0 +1,97 @@
+//! `clipfit conform IN -o OUT`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use clipfit::pipeline::conform;
+use clipfit::plan::{AudioPolicy, ConformOptions, FitMode, ShortPolicy};
+use clipfit::profile::Profile;
+
+use crate::output;
+use crate::progress::Bar;
+
+/// Arguments of `clipfit conform`.
+#[derive(Args, Clone)]
+pub struct ConformArgs {
+    /// The video to convert.
+    pub input: PathBuf,
+    /// Where to write the result (written to a temporary file, then renamed).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// A built-in profile name (tiktok) or the path of a TOML profile.
+    #[arg(long, default_value = "tiktok")]
+    pub profile: String,
+    /// How to fit a picture of another shape: fill and crop, pad with black, or blur-fill.
+    #[arg(long, value_enum, default_value_t = FitMode::Crop)]
+    pub fit: FitMode,
+    /// Keep the output under this many megabytes (10^6 bytes).
+    #[arg(long)]
+    pub max_size_mb: Option<u64>,
+    /// Input shorter than the minimum: hold the last frame (extend) or refuse (error).
+    #[arg(long, value_enum, default_value_t = ShortPolicy::Extend)]
+    pub short: ShortPolicy,
+    /// Audio: keep it (auto), leave it out (drop), or use a silent track (silence).
+    #[arg(long, value_enum, default_value_t = AudioPolicy::Auto)]
+    pub audio: AudioPolicy,
+    /// AAC bitrate in kbit/s for re-encoded audio.
+    #[arg(long, default_value_t = 128)]
+    pub audio_kbps: u32,
+    /// Keep only the first SECONDS of the input.
+    #[arg(long, value_name = "SECONDS")]
+    pub trim: Option<f64>,
+    /// Print what was done as JSON (plan, output facts, timings).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ConformArgs {
+    /// The library options these arguments describe.
+    pub fn options(&self) -> ConformOptions {
+        ConformOptions {
+            fit: self.fit,
+            max_size_mb: self.max_size_mb,
+            short: self.short,
+            audio: self.audio,
+            audio_bitrate: self.audio_kbps.saturating_mul(1000),
+            trim: self.trim,
+        }
+    }
+}
+
+pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
+    let profile = Profile::load(&args.profile)?.with_max_size_mb(args.max_size_mb);
+    let bar = Bar::new(!args.json);
+    let result = conform(&args.input, &args.output, &profile, &args.options(), &bar)
+        .with_context(|| format!("cannot conform {}", args.input.display()));
+    bar.finish();
+    let report = match result {
+        Ok(r) => r,
+        Err(err) if args.json => {
+            println!("{}", output::json_error(&args.input, &err));
+            return Ok(ExitCode::from(output::exit_code_for(&err)));
+        }
+        Err(err) => return Err(err),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let info = &report.output_info;
+        println!(
+            "{} -> {} ({:?}): {:.2} s, {:.2} MB, peak {:.2} Mbps, {} frames, in {:.1} s",
+            report.input.display(),
+            report.output.display(),
+            report.plan.mode,
+            info.duration,
+            info.file_size as f64 / 1e6,
+            info.peak_bitrate_1s as f64 / 1e6,
+            report.frames,
+            report.seconds
+        );
+        for v in &report.output_violations {
+            eprintln!("warning: output breaks {}: {}", v.rule, v.message);
+        }
+    }
+    Ok(ExitCode::from(if report.output_violations.is_empty() { 0 } else { 1 }))
+}

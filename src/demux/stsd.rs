@@ -1,0 +1,466 @@
+//! Sample descriptions (`stsd`): which codec a track uses and its configuration.
+
+use super::boxes::{find, BoxIter};
+use super::bytes::{fourcc_str, Reader};
+use crate::codec::h264::sps::Sps;
+use crate::error::{Error, Result};
+use crate::media::{AudioCodec, AudioInfo, PcmFormat, VideoCodec, VideoInfo};
+
+/// What the first sample entry of a track describes.
+pub enum SampleEntry {
+    /// A visual sample entry.
+    Video(VideoInfo),
+    /// An audio sample entry.
+    Audio(AudioInfo),
+    /// Anything else.
+    Other,
+}
+
+/// Parses `stsd` for a track with handler `handler`.
+pub fn parse_stsd(
+    payload: &[u8],
+    handler: &[u8; 4],
+    place: &str,
+    depth: usize,
+) -> Result<SampleEntry> {
+    let mut r = Reader::new(payload, place);
+    r.version_flags()?;
+    let count = r.u32()?;
+    if count == 0 {
+        return Err(Error::malformed(place, "no sample description"));
+    }
+    let entries = BoxIter::new(r.rest(), place, depth)?;
+    let Some(first) = entries.into_iter().next() else {
+        return Err(Error::malformed(place, "sample description entry missing"));
+    };
+    let entry = first?;
+    let entry_place = format!("{place}/{}", entry.name());
+    match handler {
+        b"vide" => Ok(SampleEntry::Video(parse_visual(
+            &entry.kind,
+            entry.payload,
+            &entry_place,
+            depth + 1,
+        )?)),
+        b"soun" => Ok(SampleEntry::Audio(parse_audio(
+            &entry.kind,
+            entry.payload,
+            &entry_place,
+            depth + 1,
+        )?)),
+        _ => Ok(SampleEntry::Other),
+    }
+}
+
+fn video_codec(kind: &[u8; 4]) -> VideoCodec {
+    match kind {
+        b"avc1" | b"avc3" => VideoCodec::H264,
+        b"hvc1" | b"hev1" => VideoCodec::Hevc,
+        b"vp09" => VideoCodec::Vp9,
+        b"vp08" => VideoCodec::Vp8,
+        b"av01" => VideoCodec::Av1,
+        b"mp4v" => VideoCodec::Mpeg4,
+        b"apch" | b"apcn" | b"apcs" | b"apco" | b"ap4h" | b"ap4x" => VideoCodec::ProRes,
+        _ => VideoCodec::Other,
+    }
+}
+
+fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Result<VideoInfo> {
+    let mut r = Reader::new(payload, place);
+    // SampleEntry (6 reserved + data_reference_index) then VisualSampleEntry fields.
+    r.skip(6 + 2 + 16)?;
+    let width = r.u16()? as u32;
+    let height = r.u16()? as u32;
+    r.skip(4 + 4 + 4 + 2 + 32 + 2 + 2)?;
+    let children = r.rest();
+    let mut info = VideoInfo {
+        codec: video_codec(kind),
+        fourcc: fourcc_str(kind),
+        profile: None,
+        profile_idc: None,
+        level_idc: None,
+        bit_depth: 8,
+        chroma_format: "4:2:0".into(),
+        width,
+        height,
+        rotation: 0,
+        matrix_unusual: false,
+        sar: (1, 1),
+        display_width: width,
+        display_height: height,
+        full_range: false,
+        fps: 0.0,
+        constant_frame_rate: true,
+        frame_duration_range: (0.0, 0.0),
+        has_reordering: false,
+        keyframes: 0,
+        sps: Vec::new(),
+        pps: Vec::new(),
+        nal_length_size: 4,
+    };
+    let mut pasp = None;
+    for child in BoxIter::new(children, place, depth)? {
+        let child = child?;
+        let cplace = format!("{place}/{}", child.name());
+        match &child.kind {
+            b"avcC" => parse_avcc(child.payload, &cplace, &mut info)?,
+            b"hvcC" => parse_hvcc(child.payload, &mut info),
+            b"vpcC" => parse_vpcc(child.payload, &mut info),
+            b"pasp" => {
+                let mut pr = Reader::new(child.payload, &cplace);
+                let (h, v) = (pr.u32()?, pr.u32()?);
+                if h > 0 && v > 0 {
+                    pasp = Some((h, v));
+                }
+            }
+            b"colr" => {
+                let mut cr = Reader::new(child.payload, &cplace);
+                if &cr.fourcc()? == b"nclx" && cr.remaining() >= 7 {
+                    cr.skip(6)?;
+                    if cr.u8()? & 0x80 != 0 {
+                        info.full_range = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // The SPS VUI is what decoders honour; pasp only fills in when the VUI is silent.
+    if info.sar == (1, 1) {
+        if let Some(p) = pasp {
+            info.sar = reduce(p);
+        }
+    }
+    Ok(info)
+}
+
+fn reduce((a, b): (u32, u32)) -> (u32, u32) {
+    fn gcd(a: u32, b: u32) -> u32 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let g = gcd(a, b).max(1);
+    (a / g, b / g)
+}
+
+fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
+    let mut r = Reader::new(payload, place);
+    let _version = r.u8()?;
+    let profile = r.u8()?;
+    let _compat = r.u8()?;
+    let level = r.u8()?;
+    info.nal_length_size = (r.u8()? & 3) + 1;
+    if info.nal_length_size == 3 {
+        return Err(Error::malformed(
+            place,
+            "NAL length size of 3 bytes is not allowed",
+        ));
+    }
+    info.profile_idc = Some(profile);
+    info.level_idc = Some(level);
+    info.profile = Some(crate::codec::h264::sps::profile_name(profile, 0).to_string());
+    let nsps = r.u8()? & 0x1f;
+    for _ in 0..nsps {
+        let len = r.u16()? as usize;
+        info.sps.push(r.bytes(len)?.to_vec());
+    }
+    let npps = r.u8()?;
+    for _ in 0..npps {
+        let len = r.u16()? as usize;
+        info.pps.push(r.bytes(len)?.to_vec());
+    }
+    let Some(sps_bytes) = info.sps.first() else {
+        return Err(Error::malformed(place, "avcC holds no SPS"));
+    };
+    let sps = Sps::parse(sps_bytes)
+        .map_err(|e| Error::malformed(format!("{place}/SPS"), e.to_string()))?;
+    info.profile_idc = Some(sps.profile_idc);
+    info.level_idc = Some(sps.level_idc);
+    info.profile = Some(sps.profile_name().to_string());
+    info.bit_depth = sps.bit_depth_luma;
+    info.chroma_format = sps.chroma_format_name().to_string();
+    if let Some(sar) = sps.sar {
+        if sar.0 > 0 && sar.1 > 0 {
+            info.sar = reduce(sar);
+        }
+    }
+    info.full_range |= sps.full_range;
+    // The SPS knows the real cropped size; the sample entry is only advisory.
+    if sps.width > 0 && sps.height > 0 {
+        info.width = sps.width;
+        info.height = sps.height;
+    }
+    Ok(())
+}
+
+fn parse_hvcc(payload: &[u8], info: &mut VideoInfo) {
+    // HEVCDecoderConfigurationRecord: general_profile_idc in byte 1, chroma in byte 16,
+    // bit depths in bytes 17 and 18. Only reported, never decoded.
+    if payload.len() >= 19 {
+        let profile = payload[1] & 0x1f;
+        info.profile_idc = Some(profile);
+        info.profile = Some(match profile {
+            1 => "Main".into(),
+            2 => "Main 10".into(),
+            3 => "Main Still Picture".into(),
+            4 => "Range Extensions".into(),
+            p => format!("profile {p}"),
+        });
+        info.level_idc = Some(payload[12] / 3);
+        info.chroma_format = chroma_name(payload[16] & 3).into();
+        info.bit_depth = (payload[17] & 7) + 8;
+    }
+}
+
+fn parse_vpcc(payload: &[u8], info: &mut VideoInfo) {
+    // vpcC v1: version/flags(4) profile(1) level(1) bitDepth(4)|chroma(3)|range(1).
+    if payload.len() >= 7 {
+        info.profile = Some(format!("Profile {}", payload[4]));
+        info.bit_depth = payload[6] >> 4;
+        info.chroma_format = match (payload[6] >> 1) & 7 {
+            0 | 1 => "4:2:0",
+            2 => "4:2:2",
+            _ => "4:4:4",
+        }
+        .into();
+        info.full_range = payload[6] & 1 == 1;
+    }
+}
+
+fn chroma_name(idc: u8) -> &'static str {
+    match idc {
+        0 => "4:0:0",
+        1 => "4:2:0",
+        2 => "4:2:2",
+        _ => "4:4:4",
+    }
+}
+
+fn audio_codec(kind: &[u8; 4]) -> (AudioCodec, Option<PcmFormat>) {
+    let pcm = |bits, float, big_endian, signed| {
+        Some(PcmFormat {
+            bits,
+            float,
+            big_endian,
+            signed,
+        })
+    };
+    match kind {
+        b"mp4a" => (AudioCodec::Aac, None),
+        b".mp3" | b"mp3 " => (AudioCodec::Mp3, None),
+        b"ac-3" => (AudioCodec::Ac3, None),
+        b"ec-3" => (AudioCodec::Eac3, None),
+        b"alac" => (AudioCodec::Alac, None),
+        b"fLaC" => (AudioCodec::Flac, None),
+        b"Opus" => (AudioCodec::Opus, None),
+        b"dtsc" | b"dtsh" | b"dtsl" | b"dtse" => (AudioCodec::Dts, None),
+        b"twos" => (AudioCodec::Pcm, pcm(16, false, true, true)),
+        b"sowt" => (AudioCodec::Pcm, pcm(16, false, false, true)),
+        b"raw " => (AudioCodec::Pcm, pcm(8, false, false, false)),
+        b"in24" => (AudioCodec::Pcm, pcm(24, false, true, true)),
+        b"in32" => (AudioCodec::Pcm, pcm(32, false, true, true)),
+        b"fl32" => (AudioCodec::Pcm, pcm(32, true, true, true)),
+        b"fl64" => (AudioCodec::Pcm, pcm(64, true, true, true)),
+        b"lpcm" | b"ipcm" => (AudioCodec::Pcm, pcm(16, false, false, true)),
+        _ => (AudioCodec::Other, None),
+    }
+}
+
+fn parse_audio(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Result<AudioInfo> {
+    let mut r = Reader::new(payload, place);
+    r.skip(6 + 2)?;
+    let version = r.u16()?;
+    r.skip(2 + 4)?;
+    let mut channels = r.u16()?;
+    let sample_size = r.u16()?;
+    r.skip(2 + 2)?;
+    let mut sample_rate = r.u32()? >> 16;
+    let (codec, mut pcm) = audio_codec(kind);
+    match version {
+        1 => r.skip(16)?,
+        2 => {
+            // QuickTime sound description v2: real rate and channels follow.
+            r.skip(4)?;
+            sample_rate = f64::from_bits(r.u64()?) as u32;
+            channels = r.u32()?.min(u16::MAX as u32) as u16;
+            r.skip(4)?;
+            let bits = r.u32()?;
+            let flags = r.u32()?;
+            r.skip(8)?;
+            if codec == AudioCodec::Pcm {
+                pcm = Some(PcmFormat {
+                    bits: bits.min(64) as u8,
+                    float: flags & 1 != 0,
+                    big_endian: flags & 2 != 0,
+                    signed: flags & 4 != 0 || flags & 1 != 0,
+                });
+            }
+        }
+        _ => {}
+    }
+    if let (Some(p), 0 | 1) = (pcm.as_mut(), version) {
+        if matches!(kind, b"twos" | b"sowt") && sample_size == 8 {
+            p.bits = 8;
+        }
+        if kind == b"lpcm" && (sample_size == 24 || sample_size == 32) {
+            p.bits = sample_size as u8;
+        }
+    }
+    let mut info = AudioInfo {
+        codec,
+        fourcc: fourcc_str(kind),
+        aac_profile: None,
+        aac_object_type: None,
+        sample_rate,
+        channels,
+        pcm,
+        codec_config: Vec::new(),
+    };
+    parse_audio_children(r.rest(), place, depth, &mut info)?;
+    Ok(info)
+}
+
+fn parse_audio_children(
+    children: &[u8],
+    place: &str,
+    depth: usize,
+    info: &mut AudioInfo,
+) -> Result<()> {
+    for child in BoxIter::new(children, place, depth)? {
+        let child = child?;
+        let cplace = format!("{place}/{}", child.name());
+        match &child.kind {
+            b"esds" => parse_esds(child.payload, &cplace, info)?,
+            // MOV wraps the esds (and friends) in a `wave` box.
+            b"wave" => parse_audio_children(child.payload, &cplace, depth + 1, info)?,
+            b"alac" => {
+                info.codec_config = child.payload.get(4..).unwrap_or_default().to_vec();
+                if info.codec_config.len() >= 24 {
+                    let c = &info.codec_config;
+                    info.channels = c[9] as u16;
+                    info.sample_rate = u32::from_be_bytes([c[20], c[21], c[22], c[23]]);
+                }
+            }
+            b"dfLa" | b"dOps" => info.codec_config = child.payload.to_vec(),
+            // AC-3: fscod(2) bsid(5) bsmod(3) acmod(3) lfeon(1).
+            b"dac3" if child.payload.len() >= 3 => {
+                let bits = u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
+                info.channels = ac3_channels((bits >> 11) & 7, (bits >> 10) & 1);
+            }
+            // E-AC-3: data_rate(13) num_ind_sub(3), then fscod(2) bsid(5) rsv(1) asvc(1)
+            // bsmod(3) acmod(3) lfeon(1) for the first independent substream.
+            b"dec3" if child.payload.len() >= 5 => {
+                let p = child.payload;
+                let bits = u32::from_be_bytes([p[2], p[3], p[4], 0]);
+                info.channels = ac3_channels((bits >> 17) & 7, (bits >> 16) & 1);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Channel count of an AC-3 `acmod` plus the LFE flag.
+fn ac3_channels(acmod: u32, lfe: u32) -> u16 {
+    [2u16, 1, 2, 3, 3, 4, 4, 5][acmod as usize & 7] + lfe as u16
+}
+
+/// Reads an MPEG-4 descriptor length (up to four 7-bit groups).
+fn desc_len(r: &mut Reader) -> Result<usize> {
+    let mut len = 0usize;
+    for _ in 0..4 {
+        let b = r.u8()?;
+        len = (len << 7) | (b & 0x7f) as usize;
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    Ok(len)
+}
+
+fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
+    let mut r = Reader::new(payload, place);
+    r.version_flags()?;
+    if r.u8()? != 0x03 {
+        return Err(Error::malformed(place, "ES_Descriptor tag missing"));
+    }
+    desc_len(&mut r)?;
+    r.skip(2)?;
+    let flags = r.u8()?;
+    if flags & 0x80 != 0 {
+        r.skip(2)?;
+    }
+    if flags & 0x40 != 0 {
+        let n = r.u8()? as usize;
+        r.skip(n)?;
+    }
+    if flags & 0x20 != 0 {
+        r.skip(2)?;
+    }
+    if r.u8()? != 0x04 {
+        return Err(Error::malformed(
+            place,
+            "DecoderConfigDescriptor tag missing",
+        ));
+    }
+    desc_len(&mut r)?;
+    let object_type = r.u8()?;
+    r.skip(12)?;
+    match object_type {
+        0x40 | 0x66 | 0x67 | 0x68 => {}
+        0x69 | 0x6b => {
+            info.codec = AudioCodec::Mp3;
+            return Ok(());
+        }
+        0xa5 => {
+            info.codec = AudioCodec::Ac3;
+            return Ok(());
+        }
+        0xa6 => {
+            info.codec = AudioCodec::Eac3;
+            return Ok(());
+        }
+        0xa9 | 0xaa..=0xac => {
+            info.codec = AudioCodec::Dts;
+            return Ok(());
+        }
+        0xad => {
+            info.codec = AudioCodec::Opus;
+            return Ok(());
+        }
+        _ => {
+            info.codec = AudioCodec::Other;
+            return Ok(());
+        }
+    }
+    if r.remaining() == 0 || r.u8()? != 0x05 {
+        return Err(Error::malformed(place, "AAC DecoderSpecificInfo missing"));
+    }
+    let len = desc_len(&mut r)?;
+    let asc = r.bytes(len)?.to_vec();
+    let parsed = super::asc::parse(&asc)
+        .map_err(|what| Error::malformed(format!("{place}/AudioSpecificConfig"), what))?;
+    info.aac_object_type = Some(parsed.object_type);
+    info.aac_profile = Some(parsed.profile_name().to_string());
+    if parsed.sample_rate > 0 {
+        info.sample_rate = parsed.output_rate();
+    }
+    if parsed.channels > 0 {
+        info.channels = parsed.channels;
+    }
+    info.codec_config = asc;
+    Ok(())
+}
+
+/// Looks for `kind` among the direct children of `data`, for callers outside this module.
+pub fn child<'a>(
+    data: &'a [u8],
+    kind: &[u8; 4],
+    place: &str,
+    depth: usize,
+) -> Result<Option<&'a [u8]>> {
+    Ok(find(data, kind, place, depth)?.map(|b| b.payload))
+}

@@ -1,0 +1,165 @@
+//! Turning parsed tracks into a [`MediaInfo`]: durations, frame rate, bitrates.
+
+use super::bytes::fourcc_str;
+use super::track::Track;
+use super::TopBox;
+use crate::error::{Error, Result};
+use crate::limits::MAX_DURATION_SECS;
+use crate::media::{MediaInfo, TrackInfo, TrackKind};
+
+/// Fails when any sample lies past the end of the file: the file is truncated.
+pub fn check_samples_in_file(tracks: &[Track], file_len: u64) -> Result<()> {
+    for (ti, t) in tracks.iter().enumerate() {
+        if let Some((i, s)) = t
+            .samples
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.offset.saturating_add(s.size as u64) > file_len)
+        {
+            return Err(Error::malformed(
+                "mdat",
+                format!(
+                    "sample {} of track {} ends at byte {} but the file has only {file_len} bytes: the file is truncated",
+                    i + 1,
+                    ti + 1,
+                    s.offset.saturating_add(s.size as u64)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Media duration (sum of sample durations) in seconds.
+fn media_duration(t: &Track) -> f64 {
+    let ticks: i64 = t.samples.iter().map(|s| s.duration as i64).sum();
+    ticks as f64 / t.timescale as f64
+}
+
+/// Presentation duration after the edit list.
+fn presented_duration(t: &Track) -> f64 {
+    let edited: f64 = t.edits.iter().map(|e| e.duration).sum();
+    if edited > 0.0 {
+        edited
+    } else {
+        media_duration(t)
+    }
+}
+
+/// Builds the file summary.
+pub fn media_info(
+    top: &[TopBox],
+    tracks: &[Track],
+    _movie_timescale: u32,
+    file_len: u64,
+    fragmented: bool,
+    _moov: &[u8],
+) -> Result<MediaInfo> {
+    let top_names: Vec<String> = top.iter().map(|b| fourcc_str(&b.kind)).collect();
+    let moov_pos = top.iter().position(|b| &b.kind == b"moov");
+    let mdat_pos = top.iter().position(|b| &b.kind == b"mdat");
+    let moov_before_mdat = match (moov_pos, mdat_pos) {
+        (Some(m), Some(d)) => m < d,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let mut infos = Vec::new();
+    let mut total_bytes = 0u64;
+    let mut events: Vec<(f64, u64)> = Vec::new();
+    let mut duration: f64 = 0.0;
+    for t in tracks {
+        let bytes: u64 = t.samples.iter().map(|s| s.size as u64).sum();
+        let dur = presented_duration(t);
+        if !(0.0..=MAX_DURATION_SECS).contains(&dur) || !dur.is_finite() {
+            return Err(Error::limit(
+                "moov",
+                format!(
+                    "track {} lasts {dur:.0} s, beyond {MAX_DURATION_SECS} s",
+                    t.id
+                ),
+            ));
+        }
+        let mut kind = t.kind.clone();
+        if let TrackKind::Video(v) = &mut kind {
+            let n = t.samples.len();
+            let md = media_duration(t);
+            v.fps = if md > 0.0 { n as f64 / md } else { 0.0 };
+            let body = if n > 1 {
+                &t.samples[..n - 1]
+            } else {
+                &t.samples[..]
+            };
+            let min = body.iter().map(|s| s.duration).min().unwrap_or(0);
+            let max = body.iter().map(|s| s.duration).max().unwrap_or(0);
+            v.constant_frame_rate = max.saturating_sub(min) <= 1;
+            v.frame_duration_range = (
+                min as f64 / t.timescale as f64,
+                max as f64 / t.timescale as f64,
+            );
+            v.has_reordering = t.samples.iter().any(|s| s.cts_offset != 0);
+            v.keyframes = t.samples.iter().filter(|s| s.sync).count() as u64;
+        }
+        if matches!(kind, TrackKind::Video(_) | TrackKind::Audio(_)) {
+            duration = duration.max(dur);
+            total_bytes += bytes;
+            let ts = t.timescale as f64;
+            events.extend(t.samples.iter().map(|s| (s.dts as f64 / ts, s.size as u64)));
+        }
+        infos.push(TrackInfo {
+            id: t.id,
+            handler: fourcc_str(&t.handler),
+            enabled: t.enabled,
+            timescale: t.timescale,
+            sample_count: t.samples.len() as u64,
+            duration: dur,
+            total_bytes: bytes,
+            edits: t.edits.clone(),
+            kind,
+        });
+    }
+    let container = if fragmented { "fmp4" } else { "mp4" };
+    Ok(MediaInfo {
+        file_size: file_len,
+        container: container.into(),
+        major_brand: None,
+        top_level_boxes: top_names,
+        moov_before_mdat,
+        duration,
+        overall_bitrate: if duration > 0.0 {
+            (total_bytes as f64 * 8.0 / duration) as u64
+        } else {
+            0
+        },
+        peak_bitrate_1s: peak_window_bits(&mut events, 1.0),
+        tracks: infos,
+    })
+}
+
+/// The largest number of bits whose timestamps fall in any window `[t, t + window)`.
+pub fn peak_window_bits(events: &mut [(f64, u64)], window: f64) -> u64 {
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best = 0u64;
+    let mut sum = 0u64;
+    let mut lo = 0;
+    for hi in 0..events.len() {
+        sum += events[hi].1;
+        while events[hi].0 - events[lo].0 >= window - 1e-9 {
+            sum -= events[lo].1;
+            lo += 1;
+        }
+        best = best.max(sum);
+    }
+    best * 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_window_slides() {
+        let mut ev = vec![(0.0, 100), (0.5, 100), (0.99, 100), (1.0, 1000), (1.5, 10)];
+        // [0.5, 1.5) holds 100 + 100 + 1000 bytes.
+        assert_eq!(peak_window_bits(&mut ev, 1.0), 1200 * 8);
+    }
+}

@@ -1,0 +1,177 @@
+//! Runs a [`ConformPlan`]: passthrough, remux, or rebuild (copy or transcode each stream),
+//! then measures the finished file and re-encodes lower when a limit is broken.
+
+mod audio;
+mod timeline;
+mod video;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::codec::h264::sps::{level_at_least, required_level};
+use crate::demux::Mp4Demuxer;
+use crate::error::{Error, Result};
+use crate::media::MediaInfo;
+use crate::mux::Mp4Writer;
+use crate::plan::{plan, ConformOptions, ConformPlan, Mode, VideoPlan};
+use crate::profile::{check, Profile, Violation};
+
+pub use timeline::TrackTimeline;
+
+/// Receives progress from a running conform. Implementations must be cheap.
+pub trait Progress: Send + Sync {
+    /// A new stage starts; `total` frames are expected (0 when unknown).
+    fn stage(&self, _name: &str, _total: u64) {}
+    /// `n` more frames are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// One encoding attempt and what the finished file measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attempt {
+    /// Target video bitrate.
+    pub video_bitrate: u32,
+    /// Measured peak over any 1-second window, video + audio, bits.
+    pub peak_bitrate_1s: u64,
+    /// File size in bytes.
+    pub file_size: u64,
+}
+
+/// What a conform did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConformReport {
+    /// The input.
+    pub input: PathBuf,
+    /// The output.
+    pub output: PathBuf,
+    /// The plan that ran.
+    pub plan: ConformPlan,
+    /// Encoding attempts (empty for passthrough/remux/copy).
+    pub attempts: Vec<Attempt>,
+    /// The output, probed.
+    pub output_info: MediaInfo,
+    /// The output's remaining violations (empty unless something is badly wrong).
+    pub output_violations: Vec<Violation>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Output video frames written by the last attempt.
+    pub frames: u64,
+}
+
+/// Most encoding attempts before giving up on the peak or size limit.
+const MAX_ATTEMPTS: usize = 4;
+
+/// Conforms `input` to `profile`, writing `output` atomically.
+pub fn conform(
+    input: &Path,
+    output: &Path,
+    profile: &Profile,
+    opts: &ConformOptions,
+    progress: &dyn Progress,
+) -> Result<ConformReport> {
+    let started = Instant::now();
+    refuse_same_file(input, output)?;
+    let demux = Mp4Demuxer::open(input)?;
+    let the_plan = plan(demux.info(), profile, opts)?;
+    drop(demux);
+    let mut attempts = Vec::new();
+    let mut frames = 0;
+    match the_plan.mode {
+        Mode::Passthrough => copy_file(input, output)?,
+        Mode::Remux => crate::mux::faststart::relocate(input, output)?,
+        Mode::Rebuild => {
+            let mut bitrate = match the_plan.video {
+                VideoPlan::Transcode { bitrate, .. } => bitrate,
+                VideoPlan::Copy => 0,
+            };
+            for attempt in 0..MAX_ATTEMPTS {
+                frames = rebuild(input, output, &the_plan, bitrate, progress)?;
+                let info = crate::demux::probe(output)?;
+                attempts.push(Attempt { video_bitrate: bitrate, peak_bitrate_1s: info.peak_bitrate_1s, file_size: info.file_size });
+                let over_peak = info.peak_bitrate_1s as f64 / the_plan.max_peak_bitrate as f64;
+                let over_size = info.file_size as f64 / the_plan.max_file_size as f64;
+                let over = over_peak.max(over_size);
+                if over <= 1.0 || bitrate == 0 {
+                    break;
+                }
+                if attempt + 1 == MAX_ATTEMPTS {
+                    let _ = std::fs::remove_file(output);
+                    return Err(Error::Invalid(format!(
+                        "could not bring the output under the limits after {MAX_ATTEMPTS} attempts (peak {:.2} Mbps, size {:.1} MB)",
+                        info.peak_bitrate_1s as f64 / 1e6,
+                        info.file_size as f64 / 1e6
+                    )));
+                }
+                // Aim 8% under the limit, scaled by how far over this attempt landed.
+                bitrate = ((bitrate as f64) / over * 0.92) as u32;
+            }
+        }
+    }
+    let output_info = crate::demux::probe(output)?;
+    let output_violations = verify_output(&output_info, profile);
+    Ok(ConformReport {
+        input: input.to_path_buf(),
+        output: output.to_path_buf(),
+        plan: the_plan,
+        attempts,
+        output_info,
+        output_violations,
+        seconds: started.elapsed().as_secs_f64(),
+        frames,
+    })
+}
+
+/// The profile's verdict on the output plus the level check against measured facts.
+fn verify_output(info: &MediaInfo, profile: &Profile) -> Vec<Violation> {
+    let mut v = check(info, profile);
+    if let Some(video) = info.video() {
+        let need = required_level(video.width, video.height, video.fps, info.peak_bitrate_1s);
+        if let (Some(claimed), Some(need)) = (video.level_idc, need) {
+            if !level_at_least(claimed, need) && !v.iter().any(|x| x.rule == "level") {
+                v.push(Violation {
+                    rule: "level",
+                    actual: claimed.to_string(),
+                    limit: need.to_string(),
+                    message: "output level does not fit".into(),
+                });
+            }
+        }
+    }
+    v
+}
+
+fn refuse_same_file(input: &Path, output: &Path) -> Result<()> {
+    let a = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+    if let Ok(b) = std::fs::canonicalize(output) {
+        if a == b {
+            return Err(Error::Invalid(format!(
+                "the output {} is the input; choose another output path (clipfit never overwrites its input)",
+                output.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn copy_file(input: &Path, output: &Path) -> Result<()> {
+    let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    std::fs::copy(input, tmp.path()).map_err(|e| Error::io(input, e))?;
+    tmp.persist(output).map_err(|e| Error::io(output, e.error))?;
+    Ok(())
+}
+
+/// Writes a new file per the plan; returns the number of video frames written.
+fn rebuild(input: &Path, output: &Path, plan: &ConformPlan, video_bitrate: u32, progress: &dyn Progress) -> Result<u64> {
+    let mut demux = Mp4Demuxer::open(input)?;
+    let audio = audio::prepare(&mut demux, plan, progress)?;
+    let writer = Mp4Writer::create(output)?;
+    let frames = video::run(demux, plan, video_bitrate, writer, audio, progress)?;
+    Ok(frames)
+}

@@ -1,0 +1,6 @@
+//! clipfit's integration tests: one binary, with helpers shared by every module.
+
+mod check;
+mod helpers;
+mod malformed;
+mod probe_vs_ffprobe;
