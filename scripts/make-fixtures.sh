@@ -82,3 +82,86 @@ z = bytearray(c); z[k-4:k] = b'\0\0\0\0'
 open('zero_size_child.mp4','wb').write(bytes(z))
 PY
 ls -la
+
+# ---------------------------------------------------------------------------------------
+# Audio codec fixtures (src/codec/audio tests): audio-only files in testdata/audio/, plus
+# NAME.pkts = the track's packets extracted without a demuxer, so codec tests do not depend
+# on one. .pkts format: b"PKTS", then records of (u32 BE length, bytes); record 0 is the
+# codec config (AAC AudioSpecificConfig, ALAC cookie, dfLa body; empty for MP3), then one
+# record per MP4 sample. Raw PCM is headerless sample data.
+# A "burst" is 1 kHz at -6 dBFS from 0.5 s to 1.5 s in a 2 s clip, silence around it.
+cd "$(dirname "$0")/../testdata"
+mkdir -p audio && cd audio
+burst() { echo "aevalsrc=if(between(t\,0.5\,1.5)\,0.5*sin(2*PI*1000*t)\,0):s=$1:d=2"; }
+$FF -f lavfi -i "$(burst 48000)" -ac 2 -c:a aac -b:a 96k aac_lc_48k_stereo.m4a
+# 5.1 with a 1 kHz tone in the centre only and a 60 Hz tone in the LFE only.
+$FF -f lavfi -i "aevalsrc=0|0|0.5*sin(2*PI*1000*t)|0.5*sin(2*PI*60*t)|0|0:c=5.1:s=48000:d=1" \
+  -c:a aac -b:a 192k aac_51.m4a
+$FF -f lavfi -i "$(burst 22050)" -ac 1 -c:a libmp3lame -b:a 48k mp3_22k_mono.mp4
+$FF -f lavfi -i "$(burst 44100)" -ac 1 -c:a alac alac_44k_mono.m4a
+$FF -f lavfi -i "$(burst 44100)" -ac 1 -c:a flac -strict -2 flac_44k_mono.mp4
+for f in s16be s16le s24be s24le; do
+  $FF -f lavfi -i "sine=frequency=1000:sample_rate=48000:duration=0.25" -ac 2 -f $f pcm_48k_stereo.$f
+done
+python3 - <<'PY'
+import struct, glob
+def boxes(d, i, end):
+    while i + 8 <= end:
+        size, typ = struct.unpack('>I4s', d[i:i+8]); hdr = 8
+        if size == 1: size = struct.unpack('>Q', d[i+8:i+16])[0]; hdr = 16
+        if size == 0: size = end - i
+        yield typ.decode('latin1'), i + hdr, i + size
+        i += size
+def find(d, i, end, path):
+    for t, s, e in boxes(d, i, end):
+        if t == path[0]:
+            if len(path) == 1: return s, e
+            r = find(d, s, e, path[1:])
+            if r: return r
+def esds_asc(b):
+    i = 4
+    while i < len(b):
+        tag = b[i]; i += 1; n = 0
+        while True:
+            c = b[i]; i += 1; n = (n << 7) | (c & 0x7f)
+            if not c & 0x80: break
+        if tag == 3: i += 3; continue
+        if tag == 4: i += 13; continue
+        if tag == 5: return b[i:i+n]
+        i += n
+    return b''
+for f in sorted(glob.glob('*.m4a') + glob.glob('*.mp4')):
+    d = open(f, 'rb').read()
+    ms, me = find(d, 0, len(d), ['moov'])
+    st = find(d, ms, me, ['trak', 'mdia', 'minf', 'stbl'])
+    ss, se = find(d, *st, ['stsd'])
+    es = ss + 8  # full box + entry count
+    etype = d[es+4:es+8].decode()
+    child = es + 8 + 28  # sample entry header + AudioSampleEntry fields
+    cfg = b''
+    for t, s, e in boxes(d, child, es + struct.unpack('>I', d[es:es+4])[0]):
+        if t == 'esds': cfg = esds_asc(d[s:e])
+        if t == 'alac': cfg = d[s+4:e]
+        if t == 'dfLa': cfg = d[s:e]
+    zs, ze = find(d, *st, ['stsz'])
+    fixed, n = struct.unpack('>II', d[zs+4:zs+12])
+    sizes = [fixed] * n if fixed else list(struct.unpack('>%dI' % n, d[zs+12:zs+12+4*n]))
+    co = find(d, *st, ['stco'])
+    cs, ce = co
+    nc = struct.unpack('>I', d[cs+4:cs+8])[0]
+    offs = struct.unpack('>%dI' % nc, d[cs+8:cs+8+4*nc])
+    sc, sce = find(d, *st, ['stsc'])
+    ne = struct.unpack('>I', d[sc+4:sc+8])[0]
+    ents = [struct.unpack('>III', d[sc+8+12*k:sc+20+12*k]) for k in range(ne)]
+    pk = []; si = 0
+    for c in range(nc):
+        per = [e[1] for e in ents if e[0] <= c + 1][-1]
+        o = offs[c]
+        for _ in range(per):
+            if si >= n: break
+            pk.append(d[o:o+sizes[si]]); o += sizes[si]; si += 1
+    out = b'PKTS' + b''.join(struct.pack('>I', len(p)) + p for p in [cfg] + pk)
+    open(f.rsplit('.', 1)[0] + '.pkts', 'wb').write(out)
+    print(f, etype, len(cfg), len(pk))
+PY
+ls -la
