@@ -17,6 +17,7 @@ pub mod error;
 pub mod limits;
 pub mod media;
 pub mod mux;
+pub mod pipeline;
 pub mod plan;
 pub mod profile;
 pub mod upload;

@@ -1,11 +1,11 @@
 //! `clipfit conform IN -o OUT`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use clipfit::pipeline::conform;
+use clipfit::pipeline::{conform, ConformReport};
 use clipfit::plan::{AudioPolicy, ConformOptions, FitMode, ShortPolicy};
 use clipfit::profile::Profile;
 
@@ -20,6 +20,17 @@ pub struct ConformArgs {
     /// Where to write the result (written to a temporary file, then renamed).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// How to convert.
+    #[command(flatten)]
+    pub flags: ConformFlags,
+    /// Print what was done as JSON (plan, output facts, timings).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How to convert: shared by `conform` and `post`.
+#[derive(Args, Clone, Debug)]
+pub struct ConformFlags {
     /// A built-in profile name (tiktok) or the path of a TOML profile.
     #[arg(long, default_value = "tiktok")]
     pub profile: String,
@@ -36,18 +47,15 @@ pub struct ConformArgs {
     #[arg(long, value_enum, default_value_t = AudioPolicy::Auto)]
     pub audio: AudioPolicy,
     /// AAC bitrate in kbit/s for re-encoded audio.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(32..=320))]
     pub audio_kbps: u32,
     /// Keep only the first SECONDS of the input.
     #[arg(long, value_name = "SECONDS")]
     pub trim: Option<f64>,
-    /// Print what was done as JSON (plan, output facts, timings).
-    #[arg(long)]
-    pub json: bool,
 }
 
-impl ConformArgs {
-    /// The library options these arguments describe.
+impl ConformFlags {
+    /// The library options these flags describe.
     pub fn options(&self) -> ConformOptions {
         ConformOptions {
             fit: self.fit,
@@ -58,15 +66,25 @@ impl ConformArgs {
             trim: self.trim,
         }
     }
+
+    /// The profile these flags name, with the size limit applied.
+    pub fn profile(&self) -> anyhow::Result<Profile> {
+        Ok(Profile::load(&self.profile)?.with_max_size_mb(self.max_size_mb))
+    }
+}
+
+/// Runs a conform with a progress bar unless `json`.
+pub fn conform_with_progress(input: &Path, output: &Path, flags: &ConformFlags, json: bool) -> anyhow::Result<ConformReport> {
+    let profile = flags.profile()?;
+    let bar = Bar::new(!json);
+    let result = conform(input, output, &profile, &flags.options(), &bar)
+        .with_context(|| format!("cannot conform {}", input.display()));
+    bar.finish();
+    result
 }
 
 pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
-    let profile = Profile::load(&args.profile)?.with_max_size_mb(args.max_size_mb);
-    let bar = Bar::new(!args.json);
-    let result = conform(&args.input, &args.output, &profile, &args.options(), &bar)
-        .with_context(|| format!("cannot conform {}", args.input.display()));
-    bar.finish();
-    let report = match result {
+    let report = match conform_with_progress(&args.input, &args.output, &args.flags, args.json) {
         Ok(r) => r,
         Err(err) if args.json => {
             println!("{}", output::json_error(&args.input, &err));

@@ -1,15 +1,19 @@
 //! The `clipfit` command: a thin shell over the library. Parses arguments, runs one
 //! subcommand, prints errors with their causes, and maps outcomes to exit codes:
-//! 0 ready/done, 1 not ready, 2 unreadable or unsupported input.
+//! 0 ready/done, 1 not ready or failed, 2 unreadable or unsupported input.
 
 mod check_cmd;
+mod conform_cmd;
 mod output;
+mod post_cmd;
+mod progress;
+mod upload_cmd;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Make any video TikTok-ready, then upload it.
+/// Make any video TikTok-ready, then upload it. No FFmpeg needed.
 #[derive(Parser)]
 #[command(name = "clipfit", version, about, long_about = None)]
 struct Cli {
@@ -21,6 +25,14 @@ struct Cli {
 enum Command {
     /// Report, rule by rule, why a platform would refuse a file.
     Check(check_cmd::CheckArgs),
+    /// Convert a video into a file the profile accepts (faststart MP4).
+    Conform(conform_cmd::ConformArgs),
+    /// Upload a ready file to TikTok (Content Posting API, chunked).
+    Upload(upload_cmd::UploadArgs),
+    /// Conform a video to a temporary file, upload it, and clean up.
+    Post(post_cmd::PostArgs),
+    /// Manage TikTok credentials.
+    Auth(upload_cmd::AuthArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +40,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check_cmd::run(args),
+        Command::Conform(args) => conform_cmd::run(args),
+        Command::Upload(args) => upload_cmd::run_upload(&args, post_cmd::precheck).map(|()| ExitCode::SUCCESS),
+        Command::Post(args) => post_cmd::run(args),
+        Command::Auth(args) => upload_cmd::run_auth(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
