@@ -4,7 +4,7 @@
 ///
 /// Planes are tightly packed: the luma stride is `width`, the chroma stride is
 /// `width.div_ceil(2)`. Width and height are even for every frame clipfit produces.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
     /// Width of the luma plane in pixels.
     pub width: u32,
