@@ -1,1 +1,16 @@
 //! Picture geometry (rotate, scale, crop/pad/blur) and frame-rate conversion.
+//!
+//! [`GeometryPlan`] decides, from the source description alone, where the picture lands in
+//! the output; [`Transformer`] executes it per frame and [`transform_batch`] over a batch
+//! with rayon; [`FrameRateConverter`] retimes the result to constant frame rate.
+
+pub mod batch;
+pub mod fps;
+pub mod geometry;
+mod rotate;
+pub mod transform;
+
+pub use batch::transform_batch;
+pub use fps::{FrameRateConverter, Repeat};
+pub use geometry::{Fit, GeometryPlan, Rect, Region};
+pub use transform::{Filter, Simd, TransformOptions, Transformer};
