@@ -547,12 +547,16 @@ fn relocate_moves_moov_and_keeps_every_sample() {
 #[test]
 fn relocate_copies_faststart_input() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("c.mp4");
-    relocate(&fixture("compliant.mp4"), &out).unwrap();
-    assert_eq!(
-        std::fs::read(fixture("compliant.mp4")).unwrap(),
-        std::fs::read(&out).unwrap()
-    );
+    // Fragmented files also have their moov first.
+    for name in ["compliant.mp4", "fragmented.mp4"] {
+        let out = dir.path().join(name);
+        relocate(&fixture(name), &out).unwrap();
+        assert_eq!(
+            std::fs::read(fixture(name)).unwrap(),
+            std::fs::read(&out).unwrap(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
