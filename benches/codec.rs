@@ -25,7 +25,9 @@ fn run(args: &[&str], program: &str) -> Vec<u8> {
 }
 
 /// (samples with pts, SPS list, PPS list) of the fixture's video track.
-fn fixture() -> (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+type Track = (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn fixture() -> Track {
     let csv = run(
         &[
             "-v",
@@ -140,7 +142,7 @@ fn frames(n: u32) -> Vec<Frame> {
             for y in 0..1920usize {
                 for x in 0..1080usize {
                     let v = (x + y + 6 * t as usize) % 440;
-                    let noise = ((x * 7919 + y * 104_729 + t as usize * 31) % 13) as usize;
+                    let noise = (x * 7919 + y * 104_729 + t as usize * 31) % 13;
                     f.y[y * 1080 + x] =
                         (16 + (if v < 220 { v } else { 440 - v }) + noise).min(235) as u8;
                 }

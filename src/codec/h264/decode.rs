@@ -328,7 +328,10 @@ pub(crate) mod tests {
 
     /// The video samples of an MP4 (decode order, AVCC) with their pts, and the track's
     /// parameter sets, obtained from ffmpeg so this test does not depend on our demuxer.
-    pub(crate) fn mp4_samples(path: &str) -> (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    /// Samples with pts, then the SPS and PPS lists.
+    pub(crate) type Track = (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+    pub(crate) fn mp4_samples(path: &str) -> Track {
         let csv = run(Command::new("ffprobe").args([
             "-v",
             "error",

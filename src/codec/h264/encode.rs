@@ -569,3 +569,83 @@ mod tests {
         assert_eq!(strip_start_code(&[0, 0, 0, 1, 0x68]), &[0x68]);
     }
 }
+
+#[cfg(test)]
+mod measure {
+    use super::*;
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    /// Encodes 4 s of demanding synthetic video (moving test pattern plus temporal noise)
+    /// at 1080x1920 and checks the rate control: the largest 1-second window must stay
+    /// under the configured ceiling (with 10% slack for the window not aligning to GOPs).
+    /// Slow (~10 s in the dev profile); run with `--ignored`.
+    #[test]
+    #[ignore]
+    fn rate_control_holds_on_hard_content() {
+        let threads: usize = std::env::var("CLIPFIT_ENC_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2);
+        let mut child = Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=s=1080x1920:r=30:d=4,noise=alls=12:allf=t",
+            ])
+            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let cfg = EncoderConfig {
+            width: 1080,
+            height: 1920,
+            fps: 30,
+            bitrate_bps: 6_000_000,
+            max_bitrate_bps: 8_000_000,
+            keyframe_interval: 60,
+            level_idc: 40,
+        };
+        let mut enc = H264Encoder::with_threads(cfg, threads).unwrap();
+        let mut sizes = Vec::new();
+        let mut frame = Frame::black(1080, 1920);
+        let mut spent = std::time::Duration::ZERO;
+        loop {
+            let mut buf = vec![0u8; 1080 * 1920 * 3 / 2];
+            if stdout.read_exact(&mut buf).is_err() {
+                break;
+            }
+            let (y, uv) = buf.split_at(1080 * 1920);
+            let (u, v) = uv.split_at(540 * 960);
+            frame.y.copy_from_slice(y);
+            frame.u.copy_from_slice(u);
+            frame.v.copy_from_slice(v);
+            let t = Instant::now();
+            sizes.push(enc.encode(&frame).unwrap().data.len());
+            spent += t.elapsed();
+        }
+        assert!(child.wait().unwrap().success());
+        assert_eq!(sizes.len(), 120);
+        let peak = sizes
+            .windows(30)
+            .map(|w| w.iter().sum::<usize>() * 8)
+            .max()
+            .unwrap();
+        let avg = sizes.iter().sum::<usize>() as f64 * 8.0 / 4.0;
+        eprintln!(
+            "threads {threads}: {:.1} ms/frame, average {:.2} Mbps, peak 1 s window {:.2} Mbps",
+            spent.as_secs_f64() * 1000.0 / sizes.len() as f64,
+            avg / 1e6,
+            peak as f64 / 1e6
+        );
+        assert!(
+            peak as f64 <= 1.1 * f64::from(cfg.max_bitrate_bps),
+            "peak {peak} bps"
+        );
+    }
+}

@@ -113,9 +113,14 @@ impl RawDecoder {
             unsafe { sys::source::APILoader::WelsDestroyDecoder(ptr) };
             return Err(missing());
         };
-        let mut param = sys::SDecodingParam::default();
-        param.eEcActiveIdc = sys::ERROR_CON_DISABLE;
-        param.sVideoProperty.eVideoBsType = sys::VIDEO_BITSTREAM_AVC;
+        let param = sys::SDecodingParam {
+            eEcActiveIdc: sys::ERROR_CON_DISABLE,
+            sVideoProperty: sys::SVideoProperty {
+                size: 0,
+                eVideoBsType: sys::VIDEO_BITSTREAM_AVC,
+            },
+            ..Default::default()
+        };
         // SAFETY: ptr is valid; param outlives the call (the library copies it).
         let rc = unsafe { initialize(ptr, &param) };
         if rc != 0 {
@@ -161,8 +166,10 @@ impl RawDecoder {
             )
         })?;
         let mut dst: [*mut c_uchar; 3] = [null_mut(); 3];
-        let mut info = sys::SBufferInfo::default();
-        info.uiInBsTimeStamp = tag;
+        let mut info = sys::SBufferInfo {
+            uiInBsTimeStamp: tag,
+            ..Default::default()
+        };
         // SAFETY: ptr is valid and exclusively borrowed; the input is read-only for `len`
         // bytes; dst and info are valid out-parameters.
         let state = unsafe {
