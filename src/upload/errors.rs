@@ -171,7 +171,11 @@ pub fn hint_for_code(code: &str, message: &str) -> String {
         "invalid_param" | "invalid_params" => {
             return format!(
                 "TikTok rejected a request parameter ({}): check the title, cover time and file",
-                if message.is_empty() { "no detail given" } else { message }
+                if message.is_empty() {
+                    "no detail given"
+                } else {
+                    message
+                }
             )
         }
         "rate_limit_exceeded" => "too many requests to TikTok: wait a minute and try again",
@@ -250,7 +254,10 @@ mod tests {
             log_id: "L1".into(),
         };
         let s = e.to_string();
-        assert!(s.contains("access token") && s.contains("L1") && s.contains("401"), "{s}");
+        assert!(
+            s.contains("access token") && s.contains("L1") && s.contains("401"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -264,6 +271,9 @@ mod tests {
         ] {
             assert!(!explain_fail_reason(r).starts_with("no explanation"), "{r}");
         }
-        assert!(UploadError::PublishFailed { reason: "internal".into() }.is_retryable_publish_failure());
+        assert!(UploadError::PublishFailed {
+            reason: "internal".into()
+        }
+        .is_retryable_publish_failure());
     }
 }

@@ -5,11 +5,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clipfit::upload::{
-    read_access_token, refresh_access_token, Client, PostRequest, PostTarget, PublishState, PublishStatus,
-    RefreshCredentials, RetryPolicy, Secret, TokenSet, UploadError, DEFAULT_API_BASE,
+    read_access_token, refresh_access_token, Client, PostRequest, PostTarget, PublishState,
+    PublishStatus, RefreshCredentials, RetryPolicy, Secret, TokenSet, UploadError,
+    DEFAULT_API_BASE,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -101,23 +103,48 @@ pub struct RefreshArgs {
     pub json: bool,
 }
 
-/// Runs `clipfit upload`. `precheck` runs `check` on the file (the caller owns probing);
-/// a file that is not ready is refused unless `--force`. Any error means exit status 1.
-pub fn run_upload(args: &UploadArgs, precheck: impl FnOnce(&Path) -> anyhow::Result<Precheck>) -> anyhow::Result<()> {
+/// The check `clipfit upload` runs by default: probe the file and compare it with the
+/// built-in TikTok profile, listing broken rules on stderr.
+pub fn tiktok_precheck(path: &Path) -> anyhow::Result<Precheck> {
+    let info =
+        clipfit::demux::probe(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let profile = clipfit::profile::Profile::load("tiktok")?;
+    let violations = clipfit::profile::check(&info, &profile);
+    for v in &violations {
+        eprintln!(
+            "  FAIL {:<18} {} (limit {}): {}",
+            v.rule, v.actual, v.limit, v.message
+        );
+    }
+    Ok(Precheck {
+        ready: violations.is_empty(),
+        duration_sec: Some(info.duration),
+    })
+}
+
+/// Runs `clipfit upload`. `precheck` checks the file (normally [`tiktok_precheck`]); a file
+/// that is not ready is refused with exit status 1 unless `--force`. Errors map to 1, or 2
+/// when the file cannot be read.
+pub fn run_upload(
+    args: &UploadArgs,
+    precheck: impl FnOnce(&Path) -> anyhow::Result<Precheck>,
+) -> anyhow::Result<ExitCode> {
     let token = load_token(args.token_file.as_deref())?;
-    let pre = precheck(&args.file).with_context(|| format!("checking {}", args.file.display()))?;
+    let pre = precheck(&args.file)?;
     if !pre.ready {
         if !args.force {
-            bail!(
-                "{} is not ready for TikTok (see the check above): run `clipfit conform` on it first, or pass \
+            eprintln!(
+                "clipfit: {} is not ready for TikTok (see above): run `clipfit conform` on it first, or pass \
                  --force to upload it anyway",
                 args.file.display()
             );
+            return Ok(ExitCode::from(1));
         }
         eprintln!("warning: uploading a file that does not pass the check (--force)");
     }
     let client = Client::new(&args.api_base, token, RetryPolicy::default())?;
-    runtime()?.block_on(upload(args, &client, pre))
+    runtime()?.block_on(upload(args, &client, pre))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn upload(args: &UploadArgs, client: &Client, pre: Precheck) -> anyhow::Result<()> {
@@ -173,7 +200,9 @@ async fn upload(args: &UploadArgs, client: &Client, pre: Precheck) -> anyhow::Re
             } else {
                 println!("publish_id: {id}");
                 match status.state {
-                    PublishState::SendToUserInbox => println!("sent to the TikTok inbox: finish the post in the app"),
+                    PublishState::SendToUserInbox => {
+                        println!("sent to the TikTok inbox: finish the post in the app")
+                    }
                     _ => println!("published{}", post_ids_text(&status.post_ids)),
                 }
             }
@@ -206,25 +235,41 @@ fn post_ids_text(ids: &[String]) -> String {
 }
 
 /// Runs `clipfit auth ...`. Any error means exit status 1.
-pub fn run_auth(args: &AuthArgs) -> anyhow::Result<()> {
+pub fn run_auth(args: &AuthArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
-        AuthCommand::Refresh(r) => run_refresh(r),
+        AuthCommand::Refresh(r) => run_refresh(r)?,
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_refresh(args: &RefreshArgs) -> anyhow::Result<()> {
     let client_key = env_required("TIKTOK_CLIENT_KEY")?;
-    let client_secret = Secret::new(env_required("TIKTOK_CLIENT_SECRET")?, "client secret (TIKTOK_CLIENT_SECRET)")?;
+    let client_secret = Secret::new(
+        env_required("TIKTOK_CLIENT_SECRET")?,
+        "client secret (TIKTOK_CLIENT_SECRET)",
+    )?;
     // Refresh tokens rotate, so the one saved by the previous refresh is the current one.
     let refresh_token = match std::env::var("TIKTOK_REFRESH_TOKEN") {
         Ok(v) if !v.trim().is_empty() => Secret::new(v, "refresh token (TIKTOK_REFRESH_TOKEN)")?,
         _ if args.out.exists() => TokenSet::load(&args.out)
-            .with_context(|| "TIKTOK_REFRESH_TOKEN is not set and the existing --out file has no refresh token")?
+            .with_context(|| {
+                "TIKTOK_REFRESH_TOKEN is not set and the existing --out file has no refresh token"
+            })?
             .refresh_token,
-        _ => bail!("set TIKTOK_REFRESH_TOKEN (or point --out at a token file from an earlier refresh)"),
+        _ => bail!(
+            "set TIKTOK_REFRESH_TOKEN (or point --out at a token file from an earlier refresh)"
+        ),
     };
-    let creds = RefreshCredentials { client_key, client_secret, refresh_token };
-    let tokens = runtime()?.block_on(refresh_access_token(&args.api_base, &creds, &RetryPolicy::default()))?;
+    let creds = RefreshCredentials {
+        client_key,
+        client_secret,
+        refresh_token,
+    };
+    let tokens = runtime()?.block_on(refresh_access_token(
+        &args.api_base,
+        &creds,
+        &RetryPolicy::default(),
+    ))?;
     tokens.save(&args.out)?;
     if args.json {
         println!(
@@ -279,7 +324,10 @@ fn load_token(token_file: Option<&Path>) -> anyhow::Result<Secret> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Bytes and rate on a terminal; nothing with `--json` or when stderr is not a terminal.
@@ -317,7 +365,11 @@ fn utc_text(unix: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 #[cfg(test)]
@@ -351,7 +403,26 @@ mod tests {
             force: false,
             token_file: None,
         };
-        let err = run_upload(&args, |_| Ok(Precheck { ready: false, duration_sec: Some(3.0) })).unwrap_err();
-        assert!(err.to_string().contains("--force"), "{err}");
+        let code = run_upload(&args, |_| {
+            Ok(Precheck {
+                ready: false,
+                duration_sec: Some(3.0),
+            })
+        })
+        .unwrap();
+        assert_eq!(code, ExitCode::from(1));
+        // With --force it goes on to the network (nothing listens on port 9).
+        let forced = UploadArgs {
+            force: true,
+            ..args
+        };
+        let err = run_upload(&forced, |_| {
+            Ok(Precheck {
+                ready: false,
+                duration_sec: Some(3.0),
+            })
+        })
+        .unwrap_err();
+        assert!(!format!("{err:#}").contains("act.test"), "{err:#}");
     }
 }
