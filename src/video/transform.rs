@@ -36,7 +36,7 @@ impl Filter {
 /// Which SIMD code path the scaler uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Simd {
-    /// The measured-fastest path the CPU supports (SSE4.1 on x86-64, see [`Transformer`]).
+    /// The measured-fastest path the CPU supports (AVX2 when present on x86-64).
     #[default]
     Auto,
     /// Portable code only.
@@ -312,14 +312,10 @@ impl Transformer {
     }
 }
 
-/// The SIMD path measured fastest for single-channel 8-bit scaling on x86-64.
+/// The SIMD path measured fastest for single-channel 8-bit scaling: on the x86-64 build
+/// machine AVX2 beat SSE4.1 for every filter and fit (4K crop, bilinear: 18 vs 28 ms; pad,
+/// Lanczos3: 43 vs 59 ms), so the best extension the CPU has (the crate's default) wins.
 fn auto_extensions() -> CpuExtensions {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if CpuExtensions::Sse4_1.is_supported() {
-            return CpuExtensions::Sse4_1;
-        }
-    }
     CpuExtensions::default()
 }
 
