@@ -14,12 +14,13 @@
 
 use symphonia::core::audio::{Channels, SampleBuffer};
 use symphonia::core::codecs::{
-    CodecParameters, CodecType, Decoder as _, DecoderOptions, CODEC_TYPE_ALAC, CODEC_TYPE_FLAC,
+    CodecParameters, CodecType, DecoderOptions, CODEC_TYPE_ALAC, CODEC_TYPE_FLAC,
     CODEC_TYPE_MP3,
 };
 use symphonia::core::formats::Packet;
 
 use super::asc::{parse_asc, AscInfo};
+use super::fdk::FdkDecoder;
 use super::downmix::{default_layout, Speaker};
 use crate::error::{Error, Result};
 use crate::media::{AudioCodec, AudioInfo, PcmFormat};
@@ -38,7 +39,7 @@ pub struct AudioDecoder {
 }
 
 enum Backend {
-    Fdk { dec: fdk_aac::dec::Decoder, buf: Vec<i16>, delay: u32 },
+    Fdk { dec: FdkDecoder, buf: Vec<i16>, delay: u32 },
     Symphonia { dec: Box<dyn symphonia::core::codecs::Decoder>, buf: Option<SampleBuffer<f32>> },
     Pcm { fmt: PcmFormat, rest: Vec<u8> },
 }
@@ -91,8 +92,7 @@ impl AudioDecoder {
         if !matches!(asc.core_object_type, 1 | 2 | 4 | 23 | 39) {
             return Err(unsupported(&format!("AAC {} audio", asc.profile_name())));
         }
-        let mut dec = fdk_aac::dec::Decoder::new(fdk_aac::dec::Transport::Raw);
-        dec.config_raw(&info.codec_config)
+        let dec = FdkDecoder::open(&info.codec_config)
             .map_err(|e| Error::unsupported(format!("AAC {} audio ({e})", asc.profile_name()), HINT))?;
         let channels = asc.output_channels().max(1);
         Ok(AudioDecoder {
@@ -173,7 +173,8 @@ impl AudioDecoder {
         self.channels
     }
 
-    /// Where each output channel plays, in output order.
+    /// Where each output channel plays, in output order: WAV order (FL FR FC LFE BL BR,
+    /// 7.1 adds SL SR) whenever the stream's channels form a standard layout.
     pub fn layout(&self) -> &[Speaker] {
         &self.layout
     }
@@ -196,7 +197,7 @@ impl AudioDecoder {
     pub fn decode(&mut self, packet: &[u8]) -> Result<Vec<f32>> {
         let out = match &mut self.backend {
             Backend::Fdk { dec, buf, delay } => {
-                let r = decode_fdk(dec, buf, packet)?;
+                let r = decode_fdk(dec, buf, Some(packet))?;
                 if let Some((rate, layout, d)) = r.1 {
                     self.rate = rate;
                     self.channels = layout.len() as u16;
@@ -231,8 +232,32 @@ impl AudioDecoder {
             }
             Backend::Pcm { fmt, rest } => decode_pcm(*fmt, self.channels, rest, packet),
         };
+        let out = self.canonical_order(out);
         self.frames_out += (out.len() / usize::from(self.channels.max(1))) as u64;
         Ok(out)
+    }
+
+    /// Reorder a standard layout stored in another order (e.g. a PCE's) into the WAV
+    /// order that [`default_layout`] and `downmix` assume; other layouts stay as they are
+    /// and [`layout`](Self::layout) describes them.
+    fn canonical_order(&mut self, samples: Vec<f32>) -> Vec<f32> {
+        let n = self.layout.len();
+        let want = default_layout(n as u16);
+        if n < 2 || self.layout == want {
+            return samples;
+        }
+        let map: Option<Vec<usize>> =
+            want.iter().map(|w| self.layout.iter().position(|l| l == w)).collect();
+        let Some(map) = map else { return samples };
+        let mut seen = vec![false; n];
+        if map.iter().any(|&i| std::mem::replace(&mut seen[i], true)) {
+            return samples; // duplicate positions: not a permutation
+        }
+        self.layout = want;
+        samples
+            .chunks_exact(n)
+            .flat_map(|f| map.iter().map(move |&i| f[i]))
+            .collect()
     }
 
     /// Whatever the decoder still holds at end of stream (nothing, for these codecs:
@@ -248,57 +273,33 @@ impl AudioDecoder {
 /// Output of one fdk-aac call: samples, and the stream's shape when it is now known.
 type FdkOut = (Vec<f32>, Option<(u32, Vec<Speaker>, u32)>);
 
-fn decode_fdk(dec: &mut fdk_aac::dec::Decoder, buf: &mut [i16], packet: &[u8]) -> Result<FdkOut> {
-    if packet.is_empty() {
-        return Ok((Vec::new(), None));
-    }
-    let mut offset = 0;
-    // Raw transport: one access unit per fill; fdk-aac copies into its own buffer.
-    while offset < packet.len() {
-        let consumed = dec.fill(&packet[offset..]).map_err(|e| Error::codec("AAC decode", e))?;
-        if consumed == 0 {
-            break;
-        }
-        offset += consumed;
-    }
-    match dec.decode_frame(buf) {
-        Ok(()) => {}
-        Err(e) if e == fdk_aac::dec::DecoderError::NOT_ENOUGH_BITS => return Ok((Vec::new(), None)),
-        Err(e) => return Err(Error::codec("AAC decode", e)),
-    }
-    let si = dec.stream_info();
-    let channels = usize::try_from(si.numChannels).unwrap_or(0);
-    let frame = usize::try_from(si.frameSize).unwrap_or(0);
-    let rate = u32::try_from(si.sampleRate).unwrap_or(0);
-    let n = channels.checked_mul(frame).filter(|&n| n > 0 && n <= buf.len());
-    let Some(n) = n.filter(|_| rate > 0) else {
-        return Err(Error::codec("AAC decode", "decoder reported an impossible frame shape"));
+fn decode_fdk(dec: &mut FdkDecoder, buf: &mut [i16], packet: Option<&[u8]>) -> Result<FdkOut> {
+    let r = match packet {
+        Some([]) => return Ok((Vec::new(), None)),
+        Some(p) => dec.decode(p, buf),
+        None => dec.flush(buf),
     };
-    let layout = fdk_layout(si, channels);
+    let Some(fi) = r.map_err(|e| Error::codec("AAC decode", e))? else {
+        return Ok((Vec::new(), None));
+    };
+    let n = fi.channels * fi.frame; // checked against buf.len() by FdkDecoder
+    let layout = if fi.positions.len() == fi.channels {
+        fdk_layout(&fi.positions)
+    } else {
+        default_layout(fi.channels as u16)
+    };
     let samples = buf[..n].iter().map(|&s| f32::from(s) / 32768.0).collect();
-    Ok((samples, Some((rate, layout, si.outputDelay))))
+    Ok((samples, Some((fi.rate, layout, fi.output_delay))))
 }
 
-/// Speaker positions from fdk-aac's channel types and per-type indices.
-fn fdk_layout(si: &fdk_aac::dec::StreamInfo, channels: usize) -> Vec<Speaker> {
-    if si.pChannelType.is_null() || si.pChannelIndices.is_null() {
-        return default_layout(channels as u16);
-    }
-    // SAFETY: fdk-aac documents both arrays as having `numChannels` cells, valid until the
-    // next decoder call; we hold `&mut` on the decoder's only handle while reading them.
-    let (types, indices) = unsafe {
-        (
-            std::slice::from_raw_parts(si.pChannelType, channels),
-            std::slice::from_raw_parts(si.pChannelIndices, channels),
-        )
-    };
-    let count = |t| types.iter().filter(|&&x| x == t).count();
+/// Speaker positions from fdk-aac's (channel type, index within type) pairs.
+fn fdk_layout(positions: &[(u32, u8)]) -> Vec<Speaker> {
+    let count = |t| positions.iter().filter(|p| p.0 == t).count();
     let fronts = count(fdk_aac_sys_types::FRONT);
     let backs = count(fdk_aac_sys_types::BACK);
-    types
+    positions
         .iter()
-        .zip(indices)
-        .map(|(&t, &i)| {
+        .map(|&(t, i)| {
             let i = usize::from(i);
             match t {
                 fdk_aac_sys_types::FRONT => {

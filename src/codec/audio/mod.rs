@@ -7,6 +7,7 @@ pub mod asc;
 pub mod decode;
 pub mod downmix;
 pub mod encode;
+mod fdk;
 pub mod resample;
 mod transcode;
 
@@ -16,3 +17,6 @@ pub use downmix::{downmix, Speaker};
 pub use encode::AacEncoder;
 pub use resample::Resampler;
 pub use transcode::AudioTranscoder;
+
+#[cfg(test)]
+mod tests;
