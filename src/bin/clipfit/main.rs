@@ -41,9 +41,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check_cmd::run(args),
         Command::Conform(args) => conform_cmd::run(args),
-        Command::Upload(args) => upload_cmd::run_upload(&args, post_cmd::precheck).map(|()| ExitCode::SUCCESS),
+        Command::Upload(args) => upload_cmd::run_upload(&args, upload_cmd::tiktok_precheck),
         Command::Post(args) => post_cmd::run(args),
-        Command::Auth(args) => upload_cmd::run_auth(&args).map(|()| ExitCode::SUCCESS),
+        Command::Auth(args) => upload_cmd::run_auth(&args),
     };
     match result {
         Ok(code) => code,
