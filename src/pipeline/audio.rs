@@ -175,7 +175,7 @@ fn transcode(
     let mut resampler: Option<Resampler> = None;
     let mut to_skip: Option<usize> = None;
     let mut buf = Vec::new();
-    let mut convert = |pcm: Vec<f32>, dec: &AudioDecoder, out: &mut Vec<f32>, resampler: &mut Option<Resampler>, to_skip: &mut Option<usize>| -> Result<()> {
+    let convert = |pcm: Vec<f32>, dec: &AudioDecoder, out: &mut Vec<f32>, resampler: &mut Option<Resampler>, to_skip: &mut Option<usize>| -> Result<()> {
         let src_ch = dec.channels().max(1) as usize;
         let src_rate = dec.sample_rate();
         // Priming and any media before the edit's start are cut at the source rate.

@@ -154,7 +154,7 @@ fn transcode(
         let mut fps_conv = FrameRateConverter::new(fps, 0.0);
         let mut sent = 0u64;
         let mut batch = Vec::with_capacity(BATCH);
-        let mut send = |frames: Vec<Frame>, sent: &mut u64| -> bool {
+        let send = |frames: Vec<Frame>, sent: &mut u64| -> bool {
             for f in frames {
                 if *sent >= total {
                     return false;
@@ -199,7 +199,6 @@ fn transcode(
         if stage_result.is_ok() && open {
             send(fps_conv.finish(plan.duration), &mut sent);
         }
-        drop(send);
         drop(enc_tx);
         let decoded = decoder.join().map_err(|_| Error::codec("H.264 decode", "decoder thread panicked"))?;
         let encoded = encoder.join().map_err(|_| Error::codec("H.264 encode", "encoder thread panicked"))?;

@@ -1,6 +1,7 @@
 //! clipfit's integration tests: one binary, with helpers shared by every module.
 
 mod check;
+mod conform;
 mod helpers;
 mod malformed;
 mod probe_vs_ffprobe;
