@@ -10,16 +10,10 @@ use clipfit::media::{Frame, VideoCodec, VideoInfo};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::process::Command;
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/testdata/landscape_bframes.mp4"
-);
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_bframes.mp4");
 
 fn run(args: &[&str], program: &str) -> Vec<u8> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .expect("ffmpeg/ffprobe installed");
+    let out = Command::new(program).args(args).output().expect("ffmpeg/ffprobe installed");
     assert!(out.status.success(), "{program} {args:?} failed");
     out.stdout
 }
@@ -29,25 +23,10 @@ type Track = (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 fn fixture() -> Track {
     let csv = run(
-        &[
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "packet=pts_time,size",
-            "-of",
-            "csv=p=0",
-            FIXTURE,
-        ],
+        &["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,size", "-of", "csv=p=0", FIXTURE],
         "ffprobe",
     );
-    let data = run(
-        &[
-            "-v", "error", "-i", FIXTURE, "-map", "0:v:0", "-c", "copy", "-f", "data", "-",
-        ],
-        "ffmpeg",
-    );
+    let data = run(&["-v", "error", "-i", FIXTURE, "-map", "0:v:0", "-c", "copy", "-f", "data", "-"], "ffmpeg");
     let mut samples = Vec::new();
     let mut at = 0;
     for line in String::from_utf8(csv).unwrap().lines() {
@@ -77,12 +56,7 @@ fn fixture() -> Track {
         "ffmpeg",
     );
     let nals = annexb::annexb_nals(&stream);
-    let pick = |t| {
-        nals.iter()
-            .filter(|n| annexb::nal_type(n) == t)
-            .map(|n| n.to_vec())
-            .collect()
-    };
+    let pick = |t| nals.iter().filter(|n| annexb::nal_type(n) == t).map(|n| n.to_vec()).collect();
     (samples, pick(annexb::NAL_SPS), pick(annexb::NAL_PPS))
 }
 
@@ -102,6 +76,7 @@ fn info(sps: Vec<Vec<u8>>, pps: Vec<Vec<u8>>) -> VideoInfo {
         sar: (1, 1),
         display_width: 640,
         display_height: 360,
+        interlaced: false,
         full_range: false,
         fps: 25.0,
         constant_frame_rate: true,
@@ -143,8 +118,7 @@ fn frames(n: u32) -> Vec<Frame> {
                 for x in 0..1080usize {
                     let v = (x + y + 6 * t as usize) % 440;
                     let noise = (x * 7919 + y * 104_729 + t as usize * 31) % 13;
-                    f.y[y * 1080 + x] =
-                        (16 + (if v < 220 { v } else { 440 - v }) + noise).min(235) as u8;
+                    f.y[y * 1080 + x] = (16 + (if v < 220 { v } else { 440 - v }) + noise).min(235) as u8;
                 }
             }
             f

@@ -4,9 +4,7 @@
 //! `cargo bench --bench scale` (criterion reports time per frame; frames/s = 1000 / ms).
 
 use clipfit::media::Frame;
-use clipfit::video::{
-    transform_batch, Filter, Fit, GeometryPlan, Simd, TransformOptions, Transformer,
-};
+use clipfit::video::{transform_batch, Filter, Fit, GeometryPlan, Simd, TransformOptions, Transformer};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
 
@@ -35,9 +33,7 @@ fn plan(w: u32, h: u32, rot: u32, fit: Fit) -> GeometryPlan {
 
 fn fits(c: &mut Criterion) {
     let mut g = c.benchmark_group("fit");
-    g.sample_size(10)
-        .measurement_time(Duration::from_secs(4))
-        .throughput(Throughput::Elements(1));
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).throughput(Throughput::Elements(1));
     for (w, h, rot) in [(3840, 2160, 0), (1280, 720, 0), (3840, 2160, 90)] {
         let input = picture(w, h);
         for fit in [Fit::Crop, Fit::Pad, Fit::Blur] {
@@ -53,9 +49,7 @@ fn fits(c: &mut Criterion) {
 
 fn filters_and_simd(c: &mut Criterion) {
     let mut g = c.benchmark_group("filter");
-    g.sample_size(10)
-        .measurement_time(Duration::from_secs(3))
-        .throughput(Throughput::Elements(1));
+    g.sample_size(10).measurement_time(Duration::from_secs(3)).throughput(Throughput::Elements(1));
     let input = picture(3840, 2160);
     let p = plan(3840, 2160, 0, Fit::Crop);
     for filter in [Filter::Bilinear, Filter::CatmullRom, Filter::Lanczos3] {
@@ -74,9 +68,7 @@ fn filters_and_simd(c: &mut Criterion) {
 
 fn batch(c: &mut Criterion) {
     let mut g = c.benchmark_group("batch");
-    g.sample_size(10)
-        .measurement_time(Duration::from_secs(6))
-        .throughput(Throughput::Elements(8));
+    g.sample_size(10).measurement_time(Duration::from_secs(6)).throughput(Throughput::Elements(8));
     let input = picture(3840, 2160);
     let p = plan(3840, 2160, 0, Fit::Crop);
     let frames: Vec<Frame> = (0..8).map(|_| input.clone()).collect();

@@ -5,13 +5,7 @@ fn main() {
         let s = d.samples(t);
         println!("track {t} ts {} n {}", d.timescale(t), s.len());
         for x in s.iter().take(40) {
-            print!(
-                "{}/{}/{}{} ",
-                x.dts,
-                x.duration,
-                x.cts_offset,
-                if x.sync { "K" } else { "" }
-            );
+            print!("{}/{}/{}{} ", x.dts, x.duration, x.cts_offset, if x.sync { "K" } else { "" });
         }
         println!();
     }

@@ -65,53 +65,32 @@ pub enum Error {
 impl Error {
     /// A malformed-input error at `place`.
     pub fn malformed(place: impl Into<String>, what: impl Into<String>) -> Self {
-        Error::Malformed {
-            place: place.into(),
-            what: what.into(),
-        }
+        Error::Malformed { place: place.into(), what: what.into() }
     }
 
     /// An unsupported-input error with a hint for the user.
     pub fn unsupported(what: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Unsupported {
-            what: what.into(),
-            hint: hint.into(),
-        }
+        Error::Unsupported { what: what.into(), hint: hint.into() }
     }
 
     /// A hostile-input limit error.
     pub fn limit(place: impl Into<String>, what: impl Into<String>) -> Self {
-        Error::Limit {
-            place: place.into(),
-            what: what.into(),
-        }
+        Error::Limit { place: place.into(), what: what.into() }
     }
 
     /// A codec error at `stage`.
     pub fn codec(stage: &'static str, what: impl std::fmt::Display) -> Self {
-        Error::Codec {
-            stage,
-            what: what.to_string(),
-        }
+        Error::Codec { stage, what: what.to_string() }
     }
 
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 
     /// True when the input cannot be read at all (malformed, unsupported, limit, I/O):
     /// the CLI maps these to exit code 2.
     pub fn is_input_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Io { .. }
-                | Error::Malformed { .. }
-                | Error::Unsupported { .. }
-                | Error::Limit { .. }
-        )
+        matches!(self, Error::Io { .. } | Error::Malformed { .. } | Error::Unsupported { .. } | Error::Limit { .. })
     }
 }

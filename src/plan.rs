@@ -199,24 +199,19 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
         VideoCodec::Av1 => return Err(Error::unsupported("AV1 video", hint)),
         VideoCodec::Mpeg4 => return Err(Error::unsupported("MPEG-4 Part 2 video", hint)),
         VideoCodec::ProRes => return Err(Error::unsupported("ProRes video", hint)),
-        VideoCodec::Other => {
-            return Err(Error::unsupported(
-                format!("'{}' video", video.fourcc),
-                hint,
-            ))
-        }
+        VideoCodec::Other => return Err(Error::unsupported(format!("'{}' video", video.fourcc), hint)),
     }
     if video.bit_depth != 8 {
+        return Err(Error::unsupported(format!("{}-bit H.264 video", video.bit_depth), hint));
+    }
+    if video.interlaced {
         return Err(Error::unsupported(
-            format!("{}-bit H.264 video", video.bit_depth),
-            hint,
+            "interlaced H.264 video",
+            "clipfit decodes progressive video only; deinterlace it in an editor and export progressive H.264",
         ));
     }
     if video.chroma_format != "4:2:0" {
-        return Err(Error::unsupported(
-            format!("H.264 with {} chroma", video.chroma_format),
-            hint,
-        ));
+        return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
     }
     if video.width == 0
         || video.height == 0
@@ -225,12 +220,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
     {
         return Err(Error::limit(
             "video",
-            format!(
-                "picture size {}x{} is outside 1..={}",
-                video.width,
-                video.height,
-                crate::limits::MAX_DIMENSION
-            ),
+            format!("picture size {}x{} is outside 1..={}", video.width, video.height, crate::limits::MAX_DIMENSION),
         ));
     }
     if let (Some(audio), AudioPolicy::Auto) = (info.audio(), opts.audio) {
@@ -256,16 +246,12 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
 /// Decides what conform will do. Pure: reads nothing but its arguments.
 pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Result<ConformPlan> {
     ensure_supported(info, opts)?;
-    let video_track = info
-        .video_index()
-        .ok_or_else(|| Error::Invalid("no video track".into()))?;
+    let video_track = info.video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let reasons = check(info, profile);
     let mut duration = info.duration;
     if let Some(t) = opts.trim {
         if t <= 0.0 {
-            return Err(Error::Invalid(
-                "--trim must be a positive number of seconds".into(),
-            ));
+            return Err(Error::Invalid("--trim must be a positive number of seconds".into()));
         }
         duration = duration.min(t);
     }
@@ -297,10 +283,7 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
     let peak_broken = has("bitrate_peak");
     let size_broken = has("file_size");
     let audio = match (opts.audio, audio_track) {
-        (AudioPolicy::Silence, _) => AudioPlan::Silence {
-            sample_rate: AUDIO_RATE,
-            bitrate: opts.audio_bitrate,
-        },
+        (AudioPolicy::Silence, _) => AudioPlan::Silence { sample_rate: AUDIO_RATE, bitrate: opts.audio_bitrate },
         (_, None) => AudioPlan::None,
         (_, Some(_)) if audio_ok && !trimmed && !has("duration_min") => AudioPlan::Copy,
         (_, Some(i)) => {
@@ -308,11 +291,7 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
                 crate::media::TrackKind::Audio(a) => a.channels.clamp(1, 2),
                 _ => 2,
             };
-            AudioPlan::Transcode {
-                sample_rate: AUDIO_RATE,
-                channels,
-                bitrate: opts.audio_bitrate,
-            }
+            AudioPlan::Transcode { sample_rate: AUDIO_RATE, channels, bitrate: opts.audio_bitrate }
         }
     };
     let video = if video_rules_broken || peak_broken || size_broken {
@@ -375,9 +354,7 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
         audio_track,
         duration,
         max_peak_bitrate: profile.max_peak_bitrate,
-        max_file_size: opts.max_size_mb.map_or(max_file_size, |mb| {
-            max_file_size.min(mb.saturating_mul(1_000_000))
-        }),
+        max_file_size: opts.max_size_mb.map_or(max_file_size, |mb| max_file_size.min(mb.saturating_mul(1_000_000))),
         reasons,
     })
 }

@@ -22,8 +22,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use clipfit::upload::{
-    refresh_access_token, Client, PostRequest, PostTarget, PublishState, RefreshCredentials,
-    RetryPolicy, Secret, TokenSet, UploadError,
+    refresh_access_token, Client, PostRequest, PostTarget, PublishState, RefreshCredentials, RetryPolicy, Secret,
+    TokenSet, UploadError,
 };
 
 const TOKEN: &str = "act.EmulatorToken-4f9a1c77e2b0";
@@ -80,42 +80,23 @@ type Shared = Arc<Mutex<Emu>>;
 
 fn api_error(status: u16, code: &str, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        Json(
-            json!({"data": {}, "error": {"code": code, "message": message, "log_id": "emu-log-1"}}),
-        ),
-    )
+    (status, Json(json!({"data": {}, "error": {"code": code, "message": message, "log_id": "emu-log-1"}})))
         .into_response()
 }
 
 fn ok(data: Value) -> Response {
-    Json(json!({"data": data, "error": {"code": "ok", "message": "", "log_id": "emu-log-0"}}))
-        .into_response()
+    Json(json!({"data": data, "error": {"code": "ok", "message": "", "log_id": "emu-log-0"}})).into_response()
 }
 
 /// The API's auth and content-type rules: `Some` is the refusal to send.
 fn check_api_headers(h: &HeaderMap) -> Option<Response> {
-    let auth = h
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
     if auth != format!("Bearer {TOKEN}") {
         // Echo what was sent, as careless servers do: the client must scrub it.
-        return Some(api_error(
-            401,
-            "access_token_invalid",
-            &format!("token {auth} is not valid"),
-        ));
+        return Some(api_error(401, "access_token_invalid", &format!("token {auth} is not valid")));
     }
-    if h.get("content-type").and_then(|v| v.to_str().ok())
-        != Some("application/json; charset=UTF-8")
-    {
-        return Some(api_error(
-            400,
-            "invalid_params",
-            "Content-Type must be application/json; charset=UTF-8",
-        ));
+    if h.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json; charset=UTF-8") {
+        return Some(api_error(400, "invalid_params", "Content-Type must be application/json; charset=UTF-8"));
     }
     None
 }
@@ -129,10 +110,7 @@ fn plan_is_valid(size: u64, chunk: u64, count: u64) -> bool {
         return chunk == size && count == 1;
     }
     let last = size - (count - 1) * chunk;
-    (MIB5..=64_000_000).contains(&chunk)
-        && count == size / chunk
-        && count <= 1000
-        && last <= 128_000_000
+    (MIB5..=64_000_000).contains(&chunk) && count == size / chunk && count <= 1000 && last <= 128_000_000
 }
 
 async fn creator_info(h: HeaderMap) -> Response {
@@ -169,11 +147,9 @@ async fn init(st: Shared, h: HeaderMap, body: String, inbox: bool) -> Response {
     if si["source"] != "FILE_UPLOAD" {
         return api_error(400, "invalid_params", "source must be FILE_UPLOAD");
     }
-    let (Some(size), Some(chunk), Some(count)) = (
-        si["video_size"].as_u64(),
-        si["chunk_size"].as_u64(),
-        si["total_chunk_count"].as_u64(),
-    ) else {
+    let (Some(size), Some(chunk), Some(count)) =
+        (si["video_size"].as_u64(), si["chunk_size"].as_u64(), si["total_chunk_count"].as_u64())
+    else {
         return api_error(400, "invalid_params", "source_info numbers missing");
     };
     if !plan_is_valid(size, chunk, count) {
@@ -186,10 +162,7 @@ async fn init(st: Shared, h: HeaderMap, body: String, inbox: bool) -> Response {
     } else {
         let pi = &v["post_info"];
         let allowed = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
-        if !pi["privacy_level"]
-            .as_str()
-            .is_some_and(|p| allowed.contains(&p))
-        {
+        if !pi["privacy_level"].as_str().is_some_and(|p| allowed.contains(&p)) {
             return api_error(403, "privacy_level_option_mismatch", "bad privacy");
         }
         if !pi["title"].is_string()
@@ -200,24 +173,12 @@ async fn init(st: Shared, h: HeaderMap, body: String, inbox: bool) -> Response {
             return api_error(400, "invalid_params", "post_info fields missing");
         }
     }
-    let id = format!(
-        "v_pub_file~v2-1.{}",
-        7_000_000_000_000_000_000u64 + u64::from(n)
-    );
+    let id = format!("v_pub_file~v2-1.{}", 7_000_000_000_000_000_000u64 + u64::from(n));
     let file = emu.dir.join(format!("upload-{n}.bin"));
     let upload_url = format!("{}/upload/{n}?sig=abc", emu.base);
     emu.uploads.insert(
         n.to_string(),
-        Upload {
-            video_size: size,
-            chunk_size: chunk,
-            count,
-            received: 0,
-            expired: false,
-            inbox,
-            file,
-            polls: 0,
-        },
+        Upload { video_size: size, chunk_size: chunk, count, received: 0, expired: false, inbox, file, polls: 0 },
     );
     emu.last_init = Some(v);
     emu.events.push(format!("init {n}"));
@@ -241,12 +202,7 @@ fn drop_connection() -> ! {
 /// An accepted PUT: sequence number, first byte, length, total, stored file, expected length.
 type Admitted = (u32, u64, u64, u64, PathBuf, u64);
 
-async fn put_chunk(
-    State(st): State<Shared>,
-    UrlPath(n): UrlPath<String>,
-    h: HeaderMap,
-    body: Body,
-) -> Response {
+async fn put_chunk(State(st): State<Shared>, UrlPath(n): UrlPath<String>, h: HeaderMap, body: Body) -> Response {
     // Refusals are decided before reading the body, but the body is drained before they are
     // sent: answering early makes the socket close under the client's upload and turns the
     // answer into a reset at random.
@@ -265,62 +221,29 @@ async fn put_chunk(
         }
         let ct = h.get("content-type").and_then(|v| v.to_str().ok());
         if ct != Some("video/mp4") {
-            return Err(Box::new(
-                (StatusCode::BAD_REQUEST, "Content-Type must be video/mp4").into_response(),
-            ));
+            return Err(Box::new((StatusCode::BAD_REQUEST, "Content-Type must be video/mp4").into_response()));
         }
         if h.contains_key("transfer-encoding") {
-            return Err(Box::new(
-                (
-                    StatusCode::BAD_REQUEST,
-                    "chunks need a fixed Content-Length",
-                )
-                    .into_response(),
-            ));
+            return Err(Box::new((StatusCode::BAD_REQUEST, "chunks need a fixed Content-Length").into_response()));
         }
-        let range = h
-            .get("content-range")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let range = h.get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
         let Some((first, last, total)) = parse_range(range) else {
-            return Err(Box::new(
-                (StatusCode::BAD_REQUEST, "bad Content-Range").into_response(),
-            ));
+            return Err(Box::new((StatusCode::BAD_REQUEST, "bad Content-Range").into_response()));
         };
-        let declared = h
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+        let declared = h.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         if total != up.video_size || last < first || declared != Some(last - first + 1) {
             return Err(Box::new(
-                (
-                    StatusCode::BAD_REQUEST,
-                    "Content-Length/Content-Range/total mismatch",
-                )
-                    .into_response(),
+                (StatusCode::BAD_REQUEST, "Content-Length/Content-Range/total mismatch").into_response(),
             ));
         }
         let index = up.received / up.chunk_size;
-        let expected_len = if index + 1 == up.count {
-            up.video_size - index * up.chunk_size
-        } else {
-            up.chunk_size
-        };
+        let expected_len = if index + 1 == up.count { up.video_size - index * up.chunk_size } else { up.chunk_size };
         if first != up.received || last - first + 1 != expected_len {
             let hdr = range_header(up.received, up.video_size);
             emu.events.push(format!("put {seq} 416"));
-            return Err(Box::new(
-                (StatusCode::RANGE_NOT_SATISFIABLE, [("content-range", hdr)]).into_response(),
-            ));
+            return Err(Box::new((StatusCode::RANGE_NOT_SATISFIABLE, [("content-range", hdr)]).into_response()));
         }
-        Ok((
-            seq,
-            first,
-            last - first + 1,
-            total,
-            up.file.clone(),
-            expected_len,
-        ))
+        Ok((seq, first, last - first + 1, total, up.file.clone(), expected_len))
     })();
     let (seq, first, len, total, file, expected_len) = match admitted {
         Ok(a) => a,
@@ -332,12 +255,7 @@ async fn put_chunk(
     };
     let faults = st.lock().unwrap().faults.clone();
     let mut stream = body.into_data_stream();
-    let mut out = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(&file)
-        .unwrap();
+    let mut out = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&file).unwrap();
     out.seek(SeekFrom::Start(first)).unwrap();
     let mut got = 0u64;
     while let Some(frame) = stream.next().await {
@@ -350,29 +268,17 @@ async fn put_chunk(
         }
         out.write_all(&bytes).unwrap();
         if faults.put_drop_mid.contains(&seq) && got >= len / 2 {
-            st.lock()
-                .unwrap()
-                .events
-                .push(format!("put {seq} drop-mid"));
+            st.lock().unwrap().events.push(format!("put {seq} drop-mid"));
             drop_connection();
         }
     }
     if got != expected_len {
-        return (
-            StatusCode::BAD_REQUEST,
-            "body length differs from Content-Length",
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, "body length differs from Content-Length").into_response();
     }
     let mut emu = st.lock().unwrap();
     if faults.always_503 || faults.put_503.contains(&seq) {
         emu.events.push(format!("put {seq} 503"));
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [("retry-after", "0")],
-            "busy",
-        )
-            .into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "0")], "busy").into_response();
     }
     let Some(up) = emu.uploads.get_mut(&n) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -385,11 +291,7 @@ async fn put_chunk(
         drop(emu);
         drop_connection();
     }
-    let status = if received == total {
-        StatusCode::CREATED
-    } else {
-        StatusCode::PARTIAL_CONTENT
-    };
+    let status = if received == total { StatusCode::CREATED } else { StatusCode::PARTIAL_CONTENT };
     (status, [("content-range", range_header(received, total))]).into_response()
 }
 
@@ -412,11 +314,7 @@ async fn status(State(st): State<Shared>, h: HeaderMap, body: String) -> Respons
     };
     let mut emu = st.lock().unwrap();
     let fail = emu.faults.fail_reason;
-    let Some(n) = id
-        .rsplit('.')
-        .next()
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(|x| x - 7_000_000_000_000_000_000)
+    let Some(n) = id.rsplit('.').next().and_then(|s| s.parse::<u64>().ok()).map(|x| x - 7_000_000_000_000_000_000)
     else {
         return api_error(400, "invalid_params", "unknown publish_id");
     };
@@ -444,14 +342,8 @@ async fn status(State(st): State<Shared>, h: HeaderMap, body: String) -> Respons
 }
 
 async fn oauth(State(st): State<Shared>, h: HeaderMap, body: String) -> Response {
-    if h.get("content-type").and_then(|v| v.to_str().ok())
-        != Some("application/x-www-form-urlencoded")
-    {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "invalid_request"})),
-        )
-            .into_response();
+    if h.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/x-www-form-urlencoded") {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request"}))).into_response();
     }
     let form: HashMap<String, String> = url_decode_form(&body);
     let mut emu = st.lock().unwrap();
@@ -497,10 +389,7 @@ fn url_decode_form(body: &str) -> HashMap<String, String> {
         }
         String::from_utf8_lossy(&out).into_owned()
     };
-    body.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (dec(k), dec(v)))
-        .collect()
+    body.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (dec(k), dec(v))).collect()
 }
 
 struct Emulator {
@@ -539,11 +428,7 @@ impl Emulator {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Emulator {
-            base,
-            state,
-            _dir: dir,
-        }
+        Emulator { base, state, _dir: dir }
     }
 
     fn events(&self) -> Vec<String> {
@@ -552,20 +437,11 @@ impl Emulator {
 
     /// The stored file of the upload started by init number `n`.
     fn stored(&self, n: u32) -> PathBuf {
-        self.state
-            .lock()
-            .unwrap()
-            .dir
-            .join(format!("upload-{n}.bin"))
+        self.state.lock().unwrap().dir.join(format!("upload-{n}.bin"))
     }
 
     fn client(&self, token: &str) -> Client {
-        Client::new(
-            &self.base,
-            Secret::new(token, "access token").unwrap(),
-            fast_policy(),
-        )
-        .unwrap()
+        Client::new(&self.base, Secret::new(token, "access token").unwrap(), fast_policy()).unwrap()
     }
 }
 
@@ -574,11 +450,7 @@ fn quiet_drop_panics() {
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let msg = info
-                .payload()
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .unwrap_or("");
+            let msg = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or("");
             if !msg.contains(DROP_MARKER) {
                 default(info);
             }
@@ -648,13 +520,9 @@ fn peak_rss_mb() -> Option<u64> {
 }
 
 fn direct_target(client_info: &clipfit::upload::CreatorInfo) -> PostTarget {
-    let post = PostRequest {
-        title: "emulated #test".into(),
-        cover_timestamp_ms: Some(1000),
-        ..Default::default()
-    }
-    .resolve(client_info, Some(30.0))
-    .unwrap();
+    let post = PostRequest { title: "emulated #test".into(), cover_timestamp_ms: Some(1000), ..Default::default() }
+        .resolve(client_info, Some(30.0))
+        .unwrap();
     PostTarget::Direct(post)
 }
 
@@ -677,12 +545,7 @@ async fn big_file_arrives_intact_through_faults() {
     let target = direct_target(&info);
     let calls = Mutex::new(Vec::new());
     let start = Instant::now();
-    let id = client
-        .upload_file(&src, &target, &|sent, total| {
-            calls.lock().unwrap().push((sent, total))
-        })
-        .await
-        .unwrap();
+    let id = client.upload_file(&src, &target, &|sent, total| calls.lock().unwrap().push((sent, total))).await.unwrap();
     let elapsed = start.elapsed();
     let events = emu.events();
     // init 1 got 429, init 2 succeeded; PUT 1 503, PUT 2 dropped mid-chunk, PUT 3 stored
@@ -702,11 +565,7 @@ async fn big_file_arrives_intact_through_faults() {
         "{events:?}"
     );
     assert!(id.0.starts_with("v_pub_file~"));
-    assert_eq!(
-        file_hash(&emu.stored(2)),
-        file_hash(&src),
-        "stored bytes differ from the source"
-    );
+    assert_eq!(file_hash(&emu.stored(2)), file_hash(&src), "stored bytes differ from the source");
     let calls = calls.into_inner().unwrap();
     assert_eq!(calls.last(), Some(&(size, size)));
     assert!(calls.iter().all(|&(s, t)| s <= t && t == size));
@@ -715,10 +574,7 @@ async fn big_file_arrives_intact_through_faults() {
     assert_eq!(init["source_info"]["chunk_size"], 64_000_000);
     assert_eq!(init["source_info"]["total_chunk_count"], 2);
     assert_eq!(init["post_info"]["privacy_level"], "SELF_ONLY");
-    assert_eq!(
-        init["post_info"]["disable_duet"], true,
-        "creator's switch must win"
-    );
+    assert_eq!(init["post_info"]["disable_duet"], true, "creator's switch must win");
     assert_eq!(init["post_info"]["video_cover_timestamp_ms"], 1000);
     // Streaming: the whole process (emulator included) stays far below the file size.
     if let Some(mb) = peak_rss_mb() {
@@ -732,35 +588,21 @@ async fn big_file_arrives_intact_through_faults() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_url_restarts_and_lost_final_answer_resyncs() {
-    let faults = Faults {
-        put_expire: [3].into(),
-        put_drop_after_store: [9].into(),
-        ..Faults::default()
-    };
+    let faults = Faults { put_expire: [3].into(), put_drop_after_store: [9].into(), ..Faults::default() };
     let emu = Emulator::start(faults).await;
     let dir = tempfile::tempdir().unwrap();
     let size = 30 * 1024 * 1024 + 12345; // 6 chunks of 5 MiB, the last with the remainder
     let src = make_file(dir.path(), size);
     let client = emu.client(TOKEN).with_preferred_chunk_size(0);
     let info = client.creator_info().await.unwrap();
-    let id = client
-        .upload_file(&src, &direct_target(&info), &|_, _| {})
-        .await
-        .unwrap();
+    let id = client.upload_file(&src, &direct_target(&info), &|_, _| {}).await.unwrap();
     let events = emu.events();
     // PUT 3 (chunk 2 of init 1) expired: init 2 restarts from chunk 0 (PUTs 4..9), PUT 9 is
     // the final chunk stored with its answer lost, and PUT 10's 416 says all bytes arrived.
     assert!(events.contains(&"put 3 403".to_string()), "{events:?}");
     assert!(events.contains(&"init 2".to_string()), "{events:?}");
-    assert!(
-        events.contains(&"put 9 drop-after-store".to_string()),
-        "{events:?}"
-    );
-    assert_eq!(
-        events.last().map(String::as_str),
-        Some("put 10 416"),
-        "{events:?}"
-    );
+    assert!(events.contains(&"put 9 drop-after-store".to_string()), "{events:?}");
+    assert_eq!(events.last().map(String::as_str), Some("put 10 416"), "{events:?}");
     assert_eq!(file_hash(&emu.stored(2)), file_hash(&src));
     assert!(id.0.ends_with(".7000000000000000002"), "{id}");
 }
@@ -771,10 +613,7 @@ async fn small_file_goes_whole_to_the_inbox() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_file(dir.path(), 3_800_000);
     let client = emu.client(TOKEN);
-    let id = client
-        .upload_file(&src, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap();
+    let id = client.upload_file(&src, &PostTarget::Inbox, &|_, _| {}).await.unwrap();
     let init = emu.state.lock().unwrap().last_init.clone().unwrap();
     assert_eq!(init["source_info"]["video_size"], 3_800_000);
     assert_eq!(init["source_info"]["chunk_size"], 3_800_000);
@@ -783,18 +622,9 @@ async fn small_file_goes_whole_to_the_inbox() {
     assert_eq!(emu.events(), ["init 1", "put 1 stored 0+3800000"]);
     assert_eq!(file_hash(&emu.stored(1)), file_hash(&src));
     let seen = Mutex::new(Vec::new());
-    let status = client
-        .wait_for_status(&id, &|s| seen.lock().unwrap().push(s.state.clone()))
-        .await
-        .unwrap();
+    let status = client.wait_for_status(&id, &|s| seen.lock().unwrap().push(s.state.clone())).await.unwrap();
     assert_eq!(status.state, PublishState::SendToUserInbox);
-    assert_eq!(
-        *seen.lock().unwrap(),
-        [
-            PublishState::ProcessingUpload,
-            PublishState::SendToUserInbox
-        ]
-    );
+    assert_eq!(*seen.lock().unwrap(), [PublishState::ProcessingUpload, PublishState::SendToUserInbox]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -804,22 +634,14 @@ async fn wrong_token_fails_with_a_token_message_that_hides_the_token() {
     let client = emu.client(wrong);
     let err = client.creator_info().await.unwrap_err();
     let text = format!("{err} {err:?} {client:?}");
-    assert!(
-        matches!(&err, UploadError::Api { code, http_status: 401, .. } if code == "access_token_invalid")
-    );
+    assert!(matches!(&err, UploadError::Api { code, http_status: 401, .. } if code == "access_token_invalid"));
     assert!(err.to_string().contains("access token"), "{err}");
-    assert!(
-        !text.contains(wrong) && !text.contains("WrongToken"),
-        "token leaked: {text}"
-    );
+    assert!(!text.contains(wrong) && !text.contains("WrongToken"), "token leaked: {text}");
     assert!(!text.contains(TOKEN));
     // The same through an upload, and nothing was sent.
     let dir = tempfile::tempdir().unwrap();
     let src = make_file(dir.path(), 1000);
-    let err = client
-        .upload_file(&src, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap_err();
+    let err = client.upload_file(&src, &PostTarget::Inbox, &|_, _| {}).await.unwrap_err();
     assert!(!format!("{err} {err:?}").contains("WrongToken"));
     assert_eq!(emu.state.lock().unwrap().puts, 0);
 }
@@ -830,82 +652,35 @@ async fn bounded_failures_give_readable_errors() {
     let src = make_file(dir.path(), 2000);
 
     // URL always expired: a bounded number of fresh inits, then a clear error.
-    let emu = Emulator::start(Faults {
-        always_expire: true,
-        ..Faults::default()
-    })
-    .await;
-    let err = emu
-        .client(TOKEN)
-        .upload_file(&src, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            UploadError::UploadUrlLost {
-                status: 403,
-                inits: 3
-            }
-        ),
-        "{err:?}"
-    );
+    let emu = Emulator::start(Faults { always_expire: true, ..Faults::default() }).await;
+    let err = emu.client(TOKEN).upload_file(&src, &PostTarget::Inbox, &|_, _| {}).await.unwrap_err();
+    assert!(matches!(err, UploadError::UploadUrlLost { status: 403, inits: 3 }), "{err:?}");
     assert_eq!(emu.state.lock().unwrap().inits, 3);
 
     // Server always busy: bounded retries per chunk.
-    let emu = Emulator::start(Faults {
-        always_503: true,
-        ..Faults::default()
-    })
-    .await;
-    let err = emu
-        .client(TOKEN)
-        .upload_file(&src, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, UploadError::RetriesExhausted { attempts: 5, .. }),
-        "{err:?}"
-    );
+    let emu = Emulator::start(Faults { always_503: true, ..Faults::default() }).await;
+    let err = emu.client(TOKEN).upload_file(&src, &PostTarget::Inbox, &|_, _| {}).await.unwrap_err();
+    assert!(matches!(err, UploadError::RetriesExhausted { attempts: 5, .. }), "{err:?}");
     assert_eq!(emu.state.lock().unwrap().puts, 5);
 
     // An API error code maps to advice.
-    let emu = Emulator::start(Faults {
-        init_error: Some((403, "spam_risk_too_many_pending_share")),
-        ..Faults::default()
-    })
-    .await;
-    let err = emu
-        .client(TOKEN)
-        .upload_file(&src, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap_err();
+    let emu =
+        Emulator::start(Faults { init_error: Some((403, "spam_risk_too_many_pending_share")), ..Faults::default() })
+            .await;
+    let err = emu.client(TOKEN).upload_file(&src, &PostTarget::Inbox, &|_, _| {}).await.unwrap_err();
     assert!(err.to_string().contains("drafts"), "{err}");
 
     // A failed publish explains its reason.
-    let emu = Emulator::start(Faults {
-        fail_reason: Some("frame_rate_check_failed"),
-        ..Faults::default()
-    })
-    .await;
+    let emu = Emulator::start(Faults { fail_reason: Some("frame_rate_check_failed"), ..Faults::default() }).await;
     let client = emu.client(TOKEN);
-    let id = client
-        .upload_file(&src, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap();
+    let id = client.upload_file(&src, &PostTarget::Inbox, &|_, _| {}).await.unwrap();
     let err = client.wait_for_status(&id, &|_| {}).await.unwrap_err();
-    assert!(
-        err.to_string().contains("frame rate") && err.to_string().contains("conform"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("frame rate") && err.to_string().contains("conform"), "{err}");
 
     // Empty file: refused before any request.
     let empty = dir.path().join("empty.mp4");
     std::fs::write(&empty, b"").unwrap();
-    let err = client
-        .upload_file(&empty, &PostTarget::Inbox, &|_, _| {})
-        .await
-        .unwrap_err();
+    let err = client.upload_file(&empty, &PostTarget::Inbox, &|_, _| {}).await.unwrap_err();
     assert!(matches!(err, UploadError::EmptyFile));
 }
 
@@ -917,9 +692,7 @@ async fn token_refresh_rotates_and_stores_privately() {
         client_secret: Secret::new("cs-SECRET", "client secret").unwrap(),
         refresh_token: Secret::new("rft.original", "refresh token").unwrap(),
     };
-    let tokens = refresh_access_token(&emu.base, &creds, &fast_policy())
-        .await
-        .unwrap();
+    let tokens = refresh_access_token(&emu.base, &creds, &fast_policy()).await.unwrap();
     assert_eq!(tokens.access_token.expose(), "act.NEW-access");
     assert_eq!(tokens.expires_in, 86400);
     assert_ne!(tokens.refresh_token.expose(), "rft.original");
@@ -929,28 +702,13 @@ async fn token_refresh_rotates_and_stores_privately() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    assert_eq!(
-        TokenSet::load(&path).unwrap().refresh_token,
-        tokens.refresh_token
-    );
+    assert_eq!(TokenSet::load(&path).unwrap().refresh_token, tokens.refresh_token);
     // The old refresh token is spent: a clear error without secrets.
-    let err = refresh_access_token(&emu.base, &creds, &fast_policy())
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("invalid_grant") && err.contains("authorize"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("cs-SECRET") && !err.contains("rft.original"),
-        "{err}"
-    );
+    let err = refresh_access_token(&emu.base, &creds, &fast_policy()).await.unwrap_err().to_string();
+    assert!(err.contains("invalid_grant") && err.contains("authorize"), "{err}");
+    assert!(!err.contains("cs-SECRET") && !err.contains("rft.original"), "{err}");
 }
 
 /// Runs the `clipfit` binary with `args` and the access token in the environment.
@@ -975,11 +733,7 @@ async fn cli_uploads_and_never_prints_the_token() {
         eprintln!("skipping: `clipfit upload` is not wired into the CLI yet");
         return;
     }
-    let emu = Emulator::start(Faults {
-        put_503: [1].into(),
-        ..Faults::default()
-    })
-    .await;
+    let emu = Emulator::start(Faults { put_503: [1].into(), ..Faults::default() }).await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/compliant.mp4").to_string();
     let out = run_cli(
         vec![
@@ -1000,29 +754,14 @@ async fn cli_uploads_and_never_prints_the_token() {
     let v: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(v["status"], "PUBLISH_COMPLETE");
     assert_eq!(v["post_ids"][0], POST_ID, "post id must stay exact");
-    assert!(v["publish_id"]
-        .as_str()
-        .is_some_and(|p| p.starts_with("v_pub_file~")));
+    assert!(v["publish_id"].as_str().is_some_and(|p| p.starts_with("v_pub_file~")));
     assert_eq!(file_hash(&emu.stored(1)), file_hash(Path::new(&fixture)));
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 
     let wrong = "act.CliWrongToken-99";
-    let out = run_cli(
-        vec![
-            "upload".into(),
-            fixture,
-            "--inbox".into(),
-            "--api-base".into(),
-            emu.base.clone(),
-        ],
-        wrong,
-    )
-    .await;
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        run_cli(vec!["upload".into(), fixture, "--inbox".into(), "--api-base".into(), emu.base.clone()], wrong).await;
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("access token"), "{all}");
     assert!(!all.contains("CliWrongToken"), "{all}");

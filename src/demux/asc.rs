@@ -36,9 +36,7 @@ impl AscSummary {
     }
 }
 
-const RATES: [u32; 13] = [
-    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
+const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 struct Bits<'a> {
     data: &'a [u8],
@@ -49,10 +47,7 @@ impl Bits<'_> {
     fn read(&mut self, n: usize) -> Result<u32, String> {
         let mut v = 0u32;
         for _ in 0..n {
-            let byte = self
-                .data
-                .get(self.pos / 8)
-                .ok_or("AudioSpecificConfig is cut short")?;
+            let byte = self.data.get(self.pos / 8).ok_or("AudioSpecificConfig is cut short")?;
             v = (v << 1) | ((byte >> (7 - self.pos % 8)) & 1) as u32;
             self.pos += 1;
         }
@@ -70,10 +65,7 @@ impl Bits<'_> {
         if idx == 15 {
             return self.read(24);
         }
-        RATES
-            .get(idx as usize)
-            .copied()
-            .ok_or_else(|| format!("reserved sampling frequency index {idx}"))
+        RATES.get(idx as usize).copied().ok_or_else(|| format!("reserved sampling frequency index {idx}"))
     }
 }
 
@@ -118,11 +110,7 @@ pub fn parse(asc: &[u8]) -> Result<AscSummary, String> {
         object_type,
         sample_rate,
         sbr_rate,
-        channels: if object_type == 29 && channels == 1 {
-            2
-        } else {
-            channels
-        },
+        channels: if object_type == 29 && channels == 1 { 2 } else { channels },
     })
 }
 
@@ -133,10 +121,7 @@ mod tests {
     #[test]
     fn lc_44k_stereo() {
         let a = parse(&[0x12, 0x10]).unwrap();
-        assert_eq!(
-            (a.object_type, a.sample_rate, a.channels, a.output_rate()),
-            (2, 44100, 2, 44100)
-        );
+        assert_eq!((a.object_type, a.sample_rate, a.channels, a.output_rate()), (2, 44100, 2, 44100));
     }
 
     #[test]

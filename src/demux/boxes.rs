@@ -36,17 +36,9 @@ impl<'a> BoxIter<'a> {
     /// Children of a container whose payload is `data`, at nesting `depth`.
     pub fn new(data: &'a [u8], place: &str, depth: usize) -> Result<Self> {
         if depth > MAX_BOX_DEPTH {
-            return Err(Error::limit(
-                place,
-                format!("boxes nested deeper than {MAX_BOX_DEPTH} levels"),
-            ));
+            return Err(Error::limit(place, format!("boxes nested deeper than {MAX_BOX_DEPTH} levels")));
         }
-        Ok(BoxIter {
-            data,
-            pos: 0,
-            place: place.to_string(),
-            failed: false,
-        })
+        Ok(BoxIter { data, pos: 0, place: place.to_string(), failed: false })
     }
 }
 
@@ -85,10 +77,7 @@ impl<'a> Iterator for BoxIter<'a> {
             self.failed = true;
             return Some(Err(Error::malformed(
                 format!("{}/{}", self.place, fourcc_str(&kind)),
-                format!(
-                    "box at offset {} claims {size} bytes but its parent has {left} bytes left",
-                    self.pos
-                ),
+                format!("box at offset {} claims {size} bytes but its parent has {left} bytes left", self.pos),
             )));
         }
         let payload = &d[header as usize..size as usize];
@@ -98,12 +87,7 @@ impl<'a> Iterator for BoxIter<'a> {
 }
 
 /// Finds the first child of type `kind`.
-pub fn find<'a>(
-    data: &'a [u8],
-    kind: &[u8; 4],
-    place: &str,
-    depth: usize,
-) -> Result<Option<BoxRef<'a>>> {
+pub fn find<'a>(data: &'a [u8], kind: &[u8; 4], place: &str, depth: usize) -> Result<Option<BoxRef<'a>>> {
     for b in BoxIter::new(data, place, depth)? {
         let b = b?;
         if &b.kind == kind {
@@ -114,16 +98,7 @@ pub fn find<'a>(
 }
 
 /// Finds the first child of type `kind`, or fails naming what is missing.
-pub fn require<'a>(
-    data: &'a [u8],
-    kind: &[u8; 4],
-    place: &str,
-    depth: usize,
-) -> Result<BoxRef<'a>> {
-    find(data, kind, place, depth)?.ok_or_else(|| {
-        Error::malformed(
-            place,
-            format!("required box '{}' is missing", fourcc_str(kind)),
-        )
-    })
+pub fn require<'a>(data: &'a [u8], kind: &[u8; 4], place: &str, depth: usize) -> Result<BoxRef<'a>> {
+    find(data, kind, place, depth)?
+        .ok_or_else(|| Error::malformed(place, format!("required box '{}' is missing", fourcc_str(kind))))
 }

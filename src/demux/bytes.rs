@@ -13,11 +13,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over `data`; `place` names the box in errors (e.g. `moov/trak/tkhd`).
     pub fn new(data: &'a [u8], place: &'a str) -> Self {
-        Reader {
-            data,
-            pos: 0,
-            place,
-        }
+        Reader { data, pos: 0, place }
     }
 
     /// Bytes left.
@@ -35,11 +31,7 @@ impl<'a> Reader<'a> {
         if n > self.remaining() {
             return Err(Error::malformed(
                 self.place,
-                format!(
-                    "needs {n} more bytes at offset {} but only {} remain",
-                    self.pos,
-                    self.remaining()
-                ),
+                format!("needs {n} more bytes at offset {} but only {} remain", self.pos, self.remaining()),
             ));
         }
         let s = &self.data[self.pos..self.pos + n];
@@ -131,13 +123,5 @@ impl<'a> Reader<'a> {
 
 /// A printable four-character code.
 pub fn fourcc_str(code: &[u8; 4]) -> String {
-    code.iter()
-        .map(|&c| {
-            if c.is_ascii_graphic() || c == b' ' {
-                c as char
-            } else {
-                '?'
-            }
-        })
-        .collect()
+    code.iter().map(|&c| if c.is_ascii_graphic() || c == b' ' { c as char } else { '?' }).collect()
 }

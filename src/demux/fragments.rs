@@ -31,12 +31,7 @@ pub fn parse_mvex(mvex: &[u8], place: &str, depth: usize) -> Result<Vec<TrackDef
             r.version_flags()?;
             let track_id = r.u32()?;
             r.u32()?;
-            out.push(TrackDefaults {
-                track_id,
-                duration: r.u32()?,
-                size: r.u32()?,
-                flags: r.u32()?,
-            });
+            out.push(TrackDefaults { track_id, duration: r.u32()?, size: r.u32()?, flags: r.u32()? });
         }
     }
     Ok(out)
@@ -61,45 +56,22 @@ pub fn apply_moof(
             continue;
         }
         let place = "moof/traf";
-        let tfhd = find(traf.payload, b"tfhd", place, depth + 1)?
-            .ok_or_else(|| Error::malformed(place, "tfhd is missing"))?;
+        let tfhd =
+            find(traf.payload, b"tfhd", place, depth + 1)?.ok_or_else(|| Error::malformed(place, "tfhd is missing"))?;
         let mut r = Reader::new(tfhd.payload, "moof/traf/tfhd");
         let (_, tf_flags) = r.version_flags()?;
         let track_id = r.u32()?;
         let Some(ti) = tracks.iter().position(|t| t.id == track_id) else {
-            return Err(Error::malformed(
-                "moof/traf/tfhd",
-                format!("track {track_id} is not in moov"),
-            ));
+            return Err(Error::malformed("moof/traf/tfhd", format!("track {track_id} is not in moov")));
         };
-        let trex = defaults
-            .iter()
-            .find(|d| d.track_id == track_id)
-            .copied()
-            .unwrap_or_default();
-        let base = if tf_flags & 0x1 != 0 {
-            r.u64()?
-        } else {
-            moof_offset
-        };
+        let trex = defaults.iter().find(|d| d.track_id == track_id).copied().unwrap_or_default();
+        let base = if tf_flags & 0x1 != 0 { r.u64()? } else { moof_offset };
         if tf_flags & 0x2 != 0 {
             r.u32()?;
         }
-        let def_dur = if tf_flags & 0x8 != 0 {
-            r.u32()?
-        } else {
-            trex.duration
-        };
-        let def_size = if tf_flags & 0x10 != 0 {
-            r.u32()?
-        } else {
-            trex.size
-        };
-        let def_flags = if tf_flags & 0x20 != 0 {
-            r.u32()?
-        } else {
-            trex.flags
-        };
+        let def_dur = if tf_flags & 0x8 != 0 { r.u32()? } else { trex.duration };
+        let def_size = if tf_flags & 0x10 != 0 { r.u32()? } else { trex.size };
+        let def_flags = if tf_flags & 0x20 != 0 { r.u32()? } else { trex.flags };
         if let Some(tfdt) = find(traf.payload, b"tfdt", place, depth + 1)? {
             let mut r = Reader::new(tfdt.payload, "moof/traf/tfdt");
             let (v, _) = r.version_flags()?;
@@ -115,23 +87,14 @@ pub fn apply_moof(
             let mut r = Reader::new(trun.payload, p);
             let (_, fl) = r.version_flags()?;
             let count = r.u32()? as u64;
-            let per = [0x100, 0x200, 0x400, 0x800]
-                .iter()
-                .filter(|&&f| fl & f != 0)
-                .count()
-                * 4;
+            let per = [0x100, 0x200, 0x400, 0x800].iter().filter(|&&f| fl & f != 0).count() * 4;
             if fl & 0x1 != 0 {
                 let off = r.i32()? as i64;
-                data_pos = base
-                    .checked_add_signed(off)
-                    .ok_or_else(|| Error::malformed(p, "data offset out of range"))?;
+                data_pos =
+                    base.checked_add_signed(off).ok_or_else(|| Error::malformed(p, "data offset out of range"))?;
             }
             let first_flags = if fl & 0x4 != 0 { Some(r.u32()?) } else { None };
-            let count = if per > 0 {
-                r.check_table(count, per)?
-            } else {
-                count as usize
-            };
+            let count = if per > 0 { r.check_table(count, per)? } else { count as usize };
             let track = &mut tracks[ti];
             if (track.samples.len() + count) as u64 > MAX_SAMPLES_PER_TRACK {
                 return Err(Error::limit(p, "too many samples in fragments"));
@@ -148,20 +111,10 @@ pub fn apply_moof(
                 };
                 let cts_offset = if fl & 0x800 != 0 { r.i32()? } else { 0 };
                 let dts = next_dts[ti];
-                track.samples.push(Sample {
-                    offset: data_pos,
-                    size,
-                    dts,
-                    cts_offset,
-                    duration,
-                    sync: is_sync(flags),
-                });
-                next_dts[ti] = dts
-                    .checked_add(duration as i64)
-                    .ok_or_else(|| Error::malformed(p, "timestamps overflow"))?;
-                data_pos = data_pos
-                    .checked_add(size as u64)
-                    .ok_or_else(|| Error::malformed(p, "offsets overflow"))?;
+                track.samples.push(Sample { offset: data_pos, size, dts, cts_offset, duration, sync: is_sync(flags) });
+                next_dts[ti] =
+                    dts.checked_add(duration as i64).ok_or_else(|| Error::malformed(p, "timestamps overflow"))?;
+                data_pos = data_pos.checked_add(size as u64).ok_or_else(|| Error::malformed(p, "offsets overflow"))?;
             }
         }
     }

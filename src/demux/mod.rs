@@ -52,13 +52,12 @@ pub struct Mp4Demuxer {
 
 /// Box types that may stand at the top level of an ISO-BMFF or QuickTime file.
 const TOP_LEVEL: [&[u8; 4]; 16] = [
-    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"styp", b"sidx",
-    b"moof", b"mfra", b"pnot", b"PICT", b"prfl", b"emsg",
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"styp", b"sidx", b"moof", b"mfra",
+    b"pnot", b"PICT", b"prfl", b"emsg",
 ];
 
 fn read_exact_at(file: &mut dyn Source, offset: u64, buf: &mut [u8], path: &Path) -> Result<()> {
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| Error::io(path, e))?;
+    file.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(path, e))?;
     file.read_exact(buf).map_err(|e| Error::io(path, e))
 }
 
@@ -73,10 +72,7 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<To
         if len - pos < 8 {
             // Trailing bytes too short to be a box: tolerated after real boxes.
             if boxes.is_empty() {
-                return Err(Error::malformed(
-                    "file",
-                    "not an MP4/MOV file: too short to hold a box",
-                ));
+                return Err(Error::malformed("file", "not an MP4/MOV file: too short to hold a box"));
             }
             break;
         }
@@ -90,25 +86,14 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<To
             }
             return Err(Error::malformed(
                 format!("top level at offset {pos}"),
-                format!(
-                    "unknown box '{}' (the file is damaged or not MP4)",
-                    bytes::fourcc_str(&kind)
-                ),
+                format!("unknown box '{}' (the file is damaged or not MP4)", bytes::fourcc_str(&kind)),
             ));
         }
         let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
         let (header, size) = match size32 {
             0 => (8, len - pos),
-            1 if n >= 16 => (
-                16,
-                u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
-            ),
-            1 => {
-                return Err(Error::malformed(
-                    bytes::fourcc_str(&kind),
-                    "64-bit size cut off by the end of the file",
-                ))
-            }
+            1 if n >= 16 => (16, u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]])),
+            1 => return Err(Error::malformed(bytes::fourcc_str(&kind), "64-bit size cut off by the end of the file")),
             s => (8, s),
         };
         if size < header {
@@ -129,20 +114,10 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<To
                 ));
             }
             // A cut mdat is reported later, per sample, when a sample lies past the end.
-            boxes.push(TopBox {
-                kind,
-                offset: pos,
-                header,
-                size: len - pos,
-            });
+            boxes.push(TopBox { kind, offset: pos, header, size: len - pos });
             break;
         }
-        boxes.push(TopBox {
-            kind,
-            offset: pos,
-            header,
-            size,
-        });
+        boxes.push(TopBox { kind, offset: pos, header, size });
         if boxes.len() > MAX_FRAGMENTS * 2 {
             return Err(Error::limit("file", "too many top-level boxes"));
         }
@@ -169,16 +144,10 @@ fn not_mp4(head: &[u8]) -> Error {
     } else {
         format!(
             "unrecognised data (first bytes {})",
-            head.iter()
-                .take(8)
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
+            head.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>()
         )
     };
-    Error::malformed(
-        "file",
-        format!("not an MP4/MOV video: this looks like {what}"),
-    )
+    Error::malformed("file", format!("not an MP4/MOV video: this looks like {what}"))
 }
 
 fn read_box(file: &mut dyn Source, b: &TopBox, path: &Path) -> Result<Vec<u8>> {
@@ -207,25 +176,24 @@ impl Mp4Demuxer {
     }
 
     /// Indexes MP4 data from any seekable source of `len` bytes; `name` appears in errors.
-    pub fn from_source(
-        mut file: Box<dyn Source>,
-        len: u64,
-        name: impl Into<PathBuf>,
-    ) -> Result<Mp4Demuxer> {
+    pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>) -> Result<Mp4Demuxer> {
         let path = name.into();
         let top = scan_top_level(file.as_mut(), len, &path)?;
         let moov_box = top
             .iter()
             .find(|b| &b.kind == b"moov")
-            .ok_or_else(|| Error::malformed("moov", "the file has no moov box (no track index): it is incomplete or was never finished"))?
+            .ok_or_else(|| {
+                Error::malformed(
+                    "moov",
+                    "the file has no moov box (no track index): it is incomplete or was never finished",
+                )
+            })?
             .clone();
         let moov = read_box(file.as_mut(), &moov_box, &path)?;
         let (mut tracks, movie_timescale, defaults) = parse_moov(&moov)?;
         let mut fragmented = false;
-        let mut next_dts: Vec<i64> = tracks
-            .iter()
-            .map(|t| t.samples.last().map_or(0, |s| s.dts + s.duration as i64))
-            .collect();
+        let mut next_dts: Vec<i64> =
+            tracks.iter().map(|t| t.samples.last().map_or(0, |s| s.dts + s.duration as i64)).collect();
         for b in top.iter().filter(|b| &b.kind == b"moof") {
             fragmented = true;
             let moof = read_box(file.as_mut(), b, &path)?;
@@ -243,12 +211,7 @@ impl Mp4Demuxer {
                 info.major_brand = Some(brand);
             }
         }
-        Ok(Mp4Demuxer {
-            path,
-            file,
-            info,
-            tracks,
-        })
+        Ok(Mp4Demuxer { path, file, info, tracks })
     }
 
     /// What the file contains.
@@ -297,10 +260,7 @@ fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
         match &b.kind {
             b"trak" => {
                 if tracks.len() >= MAX_TRACKS {
-                    return Err(Error::limit(
-                        "moov",
-                        format!("more than {MAX_TRACKS} tracks"),
-                    ));
+                    return Err(Error::limit("moov", format!("more than {MAX_TRACKS} tracks")));
                 }
                 let place = format!("moov/trak[{}]", tracks.len() + 1);
                 tracks.push(track::parse_trak(b.payload, movie_timescale, &place, 2)?);
@@ -319,13 +279,7 @@ fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
 /// Probes MP4 bytes in memory (used by the fuzz targets).
 pub fn probe_bytes(data: &[u8]) -> Result<MediaInfo> {
     let len = data.len() as u64;
-    Ok(Mp4Demuxer::from_source(
-        Box::new(std::io::Cursor::new(data.to_vec())),
-        len,
-        "<memory>",
-    )?
-    .info
-    .clone())
+    Ok(Mp4Demuxer::from_source(Box::new(std::io::Cursor::new(data.to_vec())), len, "<memory>")?.info.clone())
 }
 
 /// Probes `path`: container, tracks, codecs, timing and bitrate, without decoding.

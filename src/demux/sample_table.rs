@@ -33,10 +33,7 @@ impl Sample {
 
 fn check_count(count: u64, place: &str) -> Result<()> {
     if count > MAX_SAMPLES_PER_TRACK {
-        return Err(Error::limit(
-            place,
-            format!("{count} samples exceeds the limit of {MAX_SAMPLES_PER_TRACK}"),
-        ));
+        return Err(Error::limit(place, format!("{count} samples exceeds the limit of {MAX_SAMPLES_PER_TRACK}")));
     }
     Ok(())
 }
@@ -50,14 +47,7 @@ pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
     let n = sizes.len();
     let mut samples: Vec<Sample> = sizes
         .into_iter()
-        .map(|size| Sample {
-            offset: 0,
-            size,
-            dts: 0,
-            cts_offset: 0,
-            duration: 0,
-            sync: true,
-        })
+        .map(|size| Sample { offset: 0, size, dts: 0, cts_offset: 0, duration: 0, sync: true })
         .collect();
     if n == 0 {
         return Ok(samples);
@@ -74,10 +64,7 @@ pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
         for _ in 0..count {
             let i = r.u32()? as usize;
             if i == 0 || i > n {
-                return Err(Error::malformed(
-                    &p,
-                    format!("sync sample {i} is outside 1..={n}"),
-                ));
+                return Err(Error::malformed(&p, format!("sync sample {i} is outside 1..={n}")));
             }
             samples[i - 1].sync = true;
         }
@@ -95,10 +82,7 @@ fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
         check_count(count, &p)?;
         if fixed != 0 {
             if fixed > MAX_SAMPLE_SIZE {
-                return Err(Error::limit(
-                    &p,
-                    format!("sample size {fixed} exceeds {MAX_SAMPLE_SIZE}"),
-                ));
+                return Err(Error::limit(&p, format!("sample size {fixed} exceeds {MAX_SAMPLE_SIZE}")));
             }
             return Ok(vec![fixed; count as usize]);
         }
@@ -107,10 +91,7 @@ fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
         for i in 0..count {
             let s = r.u32()?;
             if s > MAX_SAMPLE_SIZE {
-                return Err(Error::limit(
-                    &p,
-                    format!("sample {} claims {s} bytes, above {MAX_SAMPLE_SIZE}", i + 1),
-                ));
+                return Err(Error::limit(&p, format!("sample {} claims {s} bytes, above {MAX_SAMPLE_SIZE}", i + 1)));
             }
             sizes.push(s);
         }
@@ -127,12 +108,7 @@ fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
             4 => count.div_ceil(2),
             8 => count,
             16 => count * 2,
-            _ => {
-                return Err(Error::malformed(
-                    &p,
-                    format!("field size {field} is not 4, 8 or 16"),
-                ))
-            }
+            _ => return Err(Error::malformed(&p, format!("field size {field} is not 4, 8 or 16"))),
         };
         r.check_table(bytes_needed, 1)?;
         let mut sizes = Vec::with_capacity(count as usize);
@@ -165,8 +141,7 @@ fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
 fn fill_times(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) -> Result<()> {
     let n = samples.len();
     let p = format!("{place}/stts");
-    let stts = find(stbl, b"stts", place, depth)?
-        .ok_or_else(|| Error::malformed(place, "stts is missing"))?;
+    let stts = find(stbl, b"stts", place, depth)?.ok_or_else(|| Error::malformed(place, "stts is missing"))?;
     let mut r = Reader::new(stts.payload, &p);
     r.version_flags()?;
     let entries = r.u32()? as u64;
@@ -183,17 +158,12 @@ fn fill_times(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) ->
             }
             samples[i].dts = dts;
             samples[i].duration = delta;
-            dts = dts
-                .checked_add(delta as i64)
-                .ok_or_else(|| Error::malformed(&p, "timestamps overflow"))?;
+            dts = dts.checked_add(delta as i64).ok_or_else(|| Error::malformed(&p, "timestamps overflow"))?;
             i += 1;
         }
     }
     if i < n {
-        return Err(Error::malformed(
-            &p,
-            format!("covers {i} samples but stsz lists {n}"),
-        ));
+        return Err(Error::malformed(&p, format!("covers {i} samples but stsz lists {n}")));
     }
     if let Some(ctts) = find(stbl, b"ctts", place, depth)? {
         let p = format!("{place}/ctts");
@@ -248,8 +218,7 @@ fn chunk_offsets(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u64>> {
 
 fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> {
     let p = format!("{place}/stsc");
-    let stsc = find(stbl, b"stsc", place, depth)?
-        .ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
+    let stsc = find(stbl, b"stsc", place, depth)?.ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
     let mut r = Reader::new(stsc.payload, &p);
     r.version_flags()?;
     let entries = r.u32()? as u64;
@@ -260,10 +229,7 @@ fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> 
         let per_chunk = r.u32()?;
         r.u32()?;
         if first_chunk == 0 || runs.last().is_some_and(|&(f, _)| first_chunk <= f) {
-            return Err(Error::malformed(
-                &p,
-                format!("first_chunk {first_chunk} is out of order"),
-            ));
+            return Err(Error::malformed(&p, format!("first_chunk {first_chunk} is out of order")));
         }
         runs.push((first_chunk, per_chunk));
     }
@@ -280,9 +246,9 @@ fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) 
                 break;
             }
             samples[i].offset = off;
-            off = off.checked_add(samples[i].size as u64).ok_or_else(|| {
-                Error::malformed(format!("{place}/stco"), "sample offsets overflow")
-            })?;
+            off = off
+                .checked_add(samples[i].size as u64)
+                .ok_or_else(|| Error::malformed(format!("{place}/stco"), "sample offsets overflow"))?;
             i += 1;
         }
         if i >= n {
@@ -290,10 +256,7 @@ fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) 
         }
     }
     if i < n {
-        return Err(Error::malformed(
-            format!("{place}/stsc"),
-            format!("chunks hold {i} samples but stsz lists {n}"),
-        ));
+        return Err(Error::malformed(format!("{place}/stsc"), format!("chunks hold {i} samples but stsz lists {n}")));
     }
     Ok(())
 }
@@ -369,10 +332,7 @@ fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32)
     let runs = stsc_runs(stbl, place, depth)?;
     let mut out = Vec::with_capacity(offsets.len());
     for (k, &(first, per_chunk)) in runs.iter().enumerate() {
-        let last = runs
-            .get(k + 1)
-            .map(|&(f, _)| f - 1)
-            .unwrap_or(offsets.len() as u32);
+        let last = runs.get(k + 1).map(|&(f, _)| f - 1).unwrap_or(offsets.len() as u32);
         for chunk in first..=last {
             if let Some(&o) = offsets.get(chunk as usize - 1) {
                 out.push((o, per_chunk));

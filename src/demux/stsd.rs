@@ -17,12 +17,7 @@ pub enum SampleEntry {
 }
 
 /// Parses `stsd` for a track with handler `handler`.
-pub fn parse_stsd(
-    payload: &[u8],
-    handler: &[u8; 4],
-    place: &str,
-    depth: usize,
-) -> Result<SampleEntry> {
+pub fn parse_stsd(payload: &[u8], handler: &[u8; 4], place: &str, depth: usize) -> Result<SampleEntry> {
     let mut r = Reader::new(payload, place);
     r.version_flags()?;
     let count = r.u32()?;
@@ -36,18 +31,8 @@ pub fn parse_stsd(
     let entry = first?;
     let entry_place = format!("{place}/{}", entry.name());
     match handler {
-        b"vide" => Ok(SampleEntry::Video(parse_visual(
-            &entry.kind,
-            entry.payload,
-            &entry_place,
-            depth + 1,
-        )?)),
-        b"soun" => Ok(SampleEntry::Audio(parse_audio(
-            &entry.kind,
-            entry.payload,
-            &entry_place,
-            depth + 1,
-        )?)),
+        b"vide" => Ok(SampleEntry::Video(parse_visual(&entry.kind, entry.payload, &entry_place, depth + 1)?)),
+        b"soun" => Ok(SampleEntry::Audio(parse_audio(&entry.kind, entry.payload, &entry_place, depth + 1)?)),
         _ => Ok(SampleEntry::Other),
     }
 }
@@ -88,6 +73,7 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
         sar: (1, 1),
         display_width: width,
         display_height: height,
+        interlaced: false,
         full_range: false,
         fps: 0.0,
         constant_frame_rate: true,
@@ -154,10 +140,7 @@ fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
     let level = r.u8()?;
     info.nal_length_size = (r.u8()? & 3) + 1;
     if info.nal_length_size == 3 {
-        return Err(Error::malformed(
-            place,
-            "NAL length size of 3 bytes is not allowed",
-        ));
+        return Err(Error::malformed(place, "NAL length size of 3 bytes is not allowed"));
     }
     info.profile_idc = Some(profile);
     info.level_idc = Some(level);
@@ -175,8 +158,7 @@ fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
     let Some(sps_bytes) = info.sps.first() else {
         return Err(Error::malformed(place, "avcC holds no SPS"));
     };
-    let sps = Sps::parse(sps_bytes)
-        .map_err(|e| Error::malformed(format!("{place}/SPS"), e.to_string()))?;
+    let sps = Sps::parse(sps_bytes).map_err(|e| Error::malformed(format!("{place}/SPS"), e.to_string()))?;
     info.profile_idc = Some(sps.profile_idc);
     info.level_idc = Some(sps.level_idc);
     info.profile = Some(sps.profile_name().to_string());
@@ -188,6 +170,7 @@ fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
         }
     }
     info.full_range |= sps.full_range;
+    info.interlaced = !sps.frame_mbs_only;
     // The SPS knows the real cropped size; the sample entry is only advisory.
     if sps.width > 0 && sps.height > 0 {
         info.width = sps.width;
@@ -240,14 +223,7 @@ fn chroma_name(idc: u8) -> &'static str {
 }
 
 fn audio_codec(kind: &[u8; 4]) -> (AudioCodec, Option<PcmFormat>) {
-    let pcm = |bits, float, big_endian, signed| {
-        Some(PcmFormat {
-            bits,
-            float,
-            big_endian,
-            signed,
-        })
-    };
+    let pcm = |bits, float, big_endian, signed| Some(PcmFormat { bits, float, big_endian, signed });
     match kind {
         b"mp4a" => (AudioCodec::Aac, None),
         b".mp3" | b"mp3 " => (AudioCodec::Mp3, None),
@@ -323,12 +299,7 @@ fn parse_audio(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Res
     Ok(info)
 }
 
-fn parse_audio_children(
-    children: &[u8],
-    place: &str,
-    depth: usize,
-    info: &mut AudioInfo,
-) -> Result<()> {
+fn parse_audio_children(children: &[u8], place: &str, depth: usize, info: &mut AudioInfo) -> Result<()> {
     for child in BoxIter::new(children, place, depth)? {
         let child = child?;
         let cplace = format!("{place}/{}", child.name());
@@ -347,8 +318,7 @@ fn parse_audio_children(
             b"dfLa" | b"dOps" => info.codec_config = child.payload.to_vec(),
             // AC-3: fscod(2) bsid(5) bsmod(3) acmod(3) lfeon(1).
             b"dac3" if child.payload.len() >= 3 => {
-                let bits =
-                    u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
+                let bits = u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
                 info.channels = ac3_channels((bits >> 11) & 7, (bits >> 10) & 1);
             }
             // E-AC-3: data_rate(13) num_ind_sub(3), then fscod(2) bsid(5) rsv(1) asvc(1)
@@ -402,10 +372,7 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
         r.skip(2)?;
     }
     if r.u8()? != 0x04 {
-        return Err(Error::malformed(
-            place,
-            "DecoderConfigDescriptor tag missing",
-        ));
+        return Err(Error::malformed(place, "DecoderConfigDescriptor tag missing"));
     }
     desc_len(&mut r)?;
     let object_type = r.u8()?;
@@ -424,7 +391,7 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
             info.codec = AudioCodec::Eac3;
             return Ok(());
         }
-        0xa9 | 0xaa..=0xac => {
+        0xa9..=0xac => {
             info.codec = AudioCodec::Dts;
             return Ok(());
         }
@@ -442,8 +409,8 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
     }
     let len = desc_len(&mut r)?;
     let asc = r.bytes(len)?.to_vec();
-    let parsed = super::asc::parse(&asc)
-        .map_err(|what| Error::malformed(format!("{place}/AudioSpecificConfig"), what))?;
+    let parsed =
+        super::asc::parse(&asc).map_err(|what| Error::malformed(format!("{place}/AudioSpecificConfig"), what))?;
     info.aac_object_type = Some(parsed.object_type);
     info.aac_profile = Some(parsed.profile_name().to_string());
     if parsed.sample_rate > 0 {
@@ -457,11 +424,6 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
 }
 
 /// Looks for `kind` among the direct children of `data`, for callers outside this module.
-pub fn child<'a>(
-    data: &'a [u8],
-    kind: &[u8; 4],
-    place: &str,
-    depth: usize,
-) -> Result<Option<&'a [u8]>> {
+pub fn child<'a>(data: &'a [u8], kind: &[u8; 4], place: &str, depth: usize) -> Result<Option<&'a [u8]>> {
     Ok(find(data, kind, place, depth)?.map(|b| b.payload))
 }

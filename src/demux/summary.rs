@@ -10,11 +10,8 @@ use crate::media::{MediaInfo, TrackInfo, TrackKind};
 /// Fails when any sample lies past the end of the file: the file is truncated.
 pub fn check_samples_in_file(tracks: &[Track], file_len: u64) -> Result<()> {
     for (ti, t) in tracks.iter().enumerate() {
-        if let Some((i, s)) = t
-            .samples
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.offset.saturating_add(s.size as u64) > file_len)
+        if let Some((i, s)) =
+            t.samples.iter().enumerate().find(|(_, s)| s.offset.saturating_add(s.size as u64) > file_len)
         {
             return Err(Error::malformed(
                 "mdat",
@@ -71,31 +68,18 @@ pub fn media_info(
         let bytes: u64 = t.samples.iter().map(|s| s.size as u64).sum();
         let dur = presented_duration(t);
         if !(0.0..=MAX_DURATION_SECS).contains(&dur) || !dur.is_finite() {
-            return Err(Error::limit(
-                "moov",
-                format!(
-                    "track {} lasts {dur:.0} s, beyond {MAX_DURATION_SECS} s",
-                    t.id
-                ),
-            ));
+            return Err(Error::limit("moov", format!("track {} lasts {dur:.0} s, beyond {MAX_DURATION_SECS} s", t.id)));
         }
         let mut kind = t.kind.clone();
         if let TrackKind::Video(v) = &mut kind {
             let n = t.samples.len();
             let md = media_duration(t);
             v.fps = if md > 0.0 { n as f64 / md } else { 0.0 };
-            let body = if n > 1 {
-                &t.samples[..n - 1]
-            } else {
-                &t.samples[..]
-            };
+            let body = if n > 1 { &t.samples[..n - 1] } else { &t.samples[..] };
             let min = body.iter().map(|s| s.duration).min().unwrap_or(0);
             let max = body.iter().map(|s| s.duration).max().unwrap_or(0);
             v.constant_frame_rate = max.saturating_sub(min) <= 1;
-            v.frame_duration_range = (
-                min as f64 / t.timescale as f64,
-                max as f64 / t.timescale as f64,
-            );
+            v.frame_duration_range = (min as f64 / t.timescale as f64, max as f64 / t.timescale as f64);
             v.has_reordering = t.samples.iter().any(|s| s.cts_offset != 0);
             v.keyframes = t.samples.iter().filter(|s| s.sync).count() as u64;
         }
@@ -125,11 +109,7 @@ pub fn media_info(
         top_level_boxes: top_names,
         moov_before_mdat,
         duration,
-        overall_bitrate: if duration > 0.0 {
-            (total_bytes as f64 * 8.0 / duration) as u64
-        } else {
-            0
-        },
+        overall_bitrate: if duration > 0.0 { (total_bytes as f64 * 8.0 / duration) as u64 } else { 0 },
         peak_bitrate_1s: peak_window_bits(&mut events, 1.0),
         tracks: infos,
     })

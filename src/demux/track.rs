@@ -73,13 +73,7 @@ pub fn parse_trak(trak: &[u8], movie_timescale: u32, place: &str, depth: usize) 
     let handler = r.fourcc()?;
 
     let edits = match find(trak, b"edts", place, depth)? {
-        Some(edts) => parse_edits(
-            edts.payload,
-            movie_timescale,
-            timescale,
-            &format!("{place}/edts"),
-            depth + 1,
-        )?,
+        Some(edts) => parse_edits(edts.payload, movie_timescale, timescale, &format!("{place}/edts"), depth + 1)?,
         None => Vec::new(),
     };
 
@@ -88,12 +82,7 @@ pub fn parse_trak(trak: &[u8], movie_timescale: u32, place: &str, depth: usize) 
     let stbl = require(minf.payload, b"stbl", &minf_place, depth + 2)?;
     let stbl_place = format!("{minf_place}/stbl");
     let kind = match find(stbl.payload, b"stsd", &stbl_place, depth + 3)? {
-        Some(stsd) => match parse_stsd(
-            stsd.payload,
-            &handler,
-            &format!("{stbl_place}/stsd"),
-            depth + 4,
-        )? {
+        Some(stsd) => match parse_stsd(stsd.payload, &handler, &format!("{stbl_place}/stsd"), depth + 4)? {
             SampleEntry::Video(mut v) => {
                 v.rotation = rotation;
                 v.matrix_unusual = matrix_unusual;
@@ -112,17 +101,7 @@ pub fn parse_trak(trak: &[u8], movie_timescale: u32, place: &str, depth: usize) 
         None => TrackKind::Other,
     };
     let samples = sample_table::build(stbl.payload, &stbl_place, depth + 3)?;
-    Ok(Track {
-        id,
-        handler,
-        enabled: flags & 1 != 0,
-        timescale,
-        edits,
-        rotation,
-        matrix_unusual,
-        kind,
-        samples,
-    })
+    Ok(Track { id, handler, enabled: flags & 1 != 0, timescale, edits, rotation, matrix_unusual, kind, samples })
 }
 
 /// Degrees clockwise to turn the coded picture for display, from a `tkhd` matrix
@@ -139,13 +118,7 @@ pub fn rotation_from_matrix(m: &[i32; 9]) -> (u32, bool) {
     }
 }
 
-fn parse_edits(
-    edts: &[u8],
-    movie_ts: u32,
-    media_ts: u32,
-    place: &str,
-    depth: usize,
-) -> Result<Vec<Edit>> {
+fn parse_edits(edts: &[u8], movie_ts: u32, media_ts: u32, place: &str, depth: usize) -> Result<Vec<Edit>> {
     let Some(elst) = find(edts, b"elst", place, depth)? else {
         return Ok(Vec::new());
     };
@@ -154,20 +127,13 @@ fn parse_edits(
     let (version, _) = r.version_flags()?;
     let count = r.u32()? as u64;
     if count > MAX_EDITS {
-        return Err(Error::limit(
-            &p,
-            format!("{count} edits exceeds {MAX_EDITS}"),
-        ));
+        return Err(Error::limit(&p, format!("{count} edits exceeds {MAX_EDITS}")));
     }
     let count = r.check_table(count, if version == 1 { 20 } else { 12 })?;
     let movie_ts = movie_ts.max(1) as f64;
     let mut edits = Vec::with_capacity(count);
     for _ in 0..count {
-        let (dur, media_time) = if version == 1 {
-            (r.u64()?, r.i64()?)
-        } else {
-            (r.u32()? as u64, r.i32()? as i64)
-        };
+        let (dur, media_time) = if version == 1 { (r.u64()?, r.i64()?) } else { (r.u32()? as u64, r.i32()? as i64) };
         let rate = r.i32()? as f64 / 65536.0;
         edits.push(Edit {
             duration: dur as f64 / movie_ts,

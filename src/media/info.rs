@@ -36,9 +36,7 @@ impl MediaInfo {
 
     /// Index into `tracks` of [`MediaInfo::video`].
     pub fn video_index(&self) -> Option<usize> {
-        self.tracks
-            .iter()
-            .position(|t| t.enabled && matches!(t.kind, TrackKind::Video(_)))
+        self.tracks.iter().position(|t| t.enabled && matches!(t.kind, TrackKind::Video(_)))
     }
 
     /// The audio track clipfit works on: the first enabled audio track.
@@ -54,11 +52,7 @@ impl MediaInfo {
         self.tracks
             .iter()
             .position(|t| t.enabled && matches!(t.kind, TrackKind::Audio(_)))
-            .or_else(|| {
-                self.tracks
-                    .iter()
-                    .position(|t| matches!(t.kind, TrackKind::Audio(_)))
-            })
+            .or_else(|| self.tracks.iter().position(|t| matches!(t.kind, TrackKind::Audio(_))))
     }
 }
 
@@ -163,6 +157,8 @@ pub struct VideoInfo {
     pub display_width: u32,
     /// Height after rotation, SAR not applied.
     pub display_height: u32,
+    /// True when the stream codes fields (interlaced or MBAFF), which openh264 cannot decode.
+    pub interlaced: bool,
     /// True for full-range (`yuvj`) video.
     pub full_range: bool,
     /// Average frame rate (samples / media duration).

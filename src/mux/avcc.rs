@@ -8,18 +8,13 @@ use crate::error::{Error, Result};
 /// chroma format and bit depth fields ISO/IEC 14496-15 requires for them.
 pub fn avcc_from_parameter_sets(sps: &[u8], pps: &[u8]) -> Result<Vec<u8>> {
     if sps.len() < 4 || sps[0] & 0x1F != 7 {
-        return Err(Error::Invalid(
-            "avcC: first parameter set is not an SPS NAL unit".into(),
-        ));
+        return Err(Error::Invalid("avcC: first parameter set is not an SPS NAL unit".into()));
     }
     if pps.is_empty() || pps[0] & 0x1F != 8 {
-        return Err(Error::Invalid(
-            "avcC: second parameter set is not a PPS NAL unit".into(),
-        ));
+        return Err(Error::Invalid("avcC: second parameter set is not a PPS NAL unit".into()));
     }
     let len16 = |n: &[u8], what: &str| {
-        u16::try_from(n.len())
-            .map_err(|_| Error::Invalid(format!("avcC: {what} longer than 65535 bytes")))
+        u16::try_from(n.len()).map_err(|_| Error::Invalid(format!("avcC: {what} longer than 65535 bytes")))
     };
     let (sps_len, pps_len) = (len16(sps, "SPS")?, len16(pps, "PPS")?);
     let profile = sps[1];
@@ -40,10 +35,7 @@ pub fn avcc_from_parameter_sets(sps: &[u8], pps: &[u8]) -> Result<Vec<u8>> {
 /// chroma_format_idc, bit_depth_luma_minus8 and bit_depth_chroma_minus8 of a High-profile SPS.
 fn high_profile_format(sps: &[u8]) -> Result<(u8, u8, u8)> {
     let rbsp = unescape(&sps[4..]);
-    let mut r = BitReader {
-        data: &rbsp,
-        pos: 0,
-    };
+    let mut r = BitReader { data: &rbsp, pos: 0 };
     let _sps_id = r.ue()?;
     let chroma = r.ue()?;
     if chroma == 3 {
@@ -51,10 +43,7 @@ fn high_profile_format(sps: &[u8]) -> Result<(u8, u8, u8)> {
     }
     let (luma8, chroma8) = (r.ue()?, r.ue()?);
     if chroma > 3 || luma8 > 6 || chroma8 > 6 {
-        return Err(Error::malformed(
-            "SPS",
-            "chroma format or bit depth out of range",
-        ));
+        return Err(Error::malformed("SPS", "chroma format or bit depth out of range"));
     }
     Ok((chroma as u8, luma8 as u8, chroma8 as u8))
 }
@@ -81,10 +70,7 @@ struct BitReader<'a> {
 
 impl BitReader<'_> {
     fn bit(&mut self) -> Result<u32> {
-        let byte = self
-            .data
-            .get(self.pos / 8)
-            .ok_or_else(|| Error::malformed("SPS", "ends inside a header field"))?;
+        let byte = self.data.get(self.pos / 8).ok_or_else(|| Error::malformed("SPS", "ends inside a header field"))?;
         let b = (byte >> (7 - self.pos % 8)) & 1;
         self.pos += 1;
         Ok(u32::from(b))
@@ -134,19 +120,8 @@ mod tests {
     fn exp_golomb() {
         // 1 → 0, 010 → 1, 011 → 2, 00100 → 3
         let data = [0b1010_0110, 0b0100_0000];
-        let mut r = BitReader {
-            data: &data,
-            pos: 0,
-        };
-        assert_eq!(
-            [
-                r.ue().unwrap(),
-                r.ue().unwrap(),
-                r.ue().unwrap(),
-                r.ue().unwrap()
-            ],
-            [0, 1, 2, 3]
-        );
+        let mut r = BitReader { data: &data, pos: 0 };
+        assert_eq!([r.ue().unwrap(), r.ue().unwrap(), r.ue().unwrap(), r.ue().unwrap()], [0, 1, 2, 3]);
         assert_eq!(unescape(&[0, 0, 3, 1, 0, 0, 3]), vec![0, 0, 1, 0, 0]);
     }
 }

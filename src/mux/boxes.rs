@@ -18,21 +18,13 @@ impl BoxBuf {
     }
 
     /// Writes a plain box: the body closure writes its payload.
-    pub(crate) fn boxed(
-        &mut self,
-        fourcc: &[u8; 4],
-        body: impl FnOnce(&mut Self) -> Result<()>,
-    ) -> Result<()> {
+    pub(crate) fn boxed(&mut self, fourcc: &[u8; 4], body: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         let start = self.buf.len();
         self.u32(0);
         self.bytes(fourcc);
         body(self)?;
-        let size = u32::try_from(self.buf.len() - start).map_err(|_| {
-            Error::limit(
-                String::from_utf8_lossy(fourcc),
-                "box would be larger than 4 GiB",
-            )
-        })?;
+        let size = u32::try_from(self.buf.len() - start)
+            .map_err(|_| Error::limit(String::from_utf8_lossy(fourcc), "box would be larger than 4 GiB"))?;
         self.buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
         Ok(())
     }
@@ -119,10 +111,7 @@ mod tests {
         let v = b.into_vec();
         assert_eq!(v.len(), 8 + (8 + 4 + 2) + 8);
         assert_eq!(&v[0..8], &[0, 0, 0, 30, b'm', b'o', b'o', b'v']);
-        assert_eq!(
-            &v[8..22],
-            &[0, 0, 0, 14, b'm', b'v', b'h', b'd', 1, 0, 0, 3, 0xAB, 0xCD]
-        );
+        assert_eq!(&v[8..22], &[0, 0, 0, 14, b'm', b'v', b'h', b'd', 1, 0, 0, 3, 0xAB, 0xCD]);
         assert_eq!(&v[22..30], &[0, 0, 0, 8, b'f', b'r', b'e', b'e']);
     }
 

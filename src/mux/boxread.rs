@@ -11,10 +11,7 @@ use crate::limits::MAX_FRAGMENTS;
 
 /// A printable name for a four-character code (`????` bytes become `.`).
 pub(crate) fn fourcc_name(fourcc: &[u8; 4]) -> String {
-    fourcc
-        .iter()
-        .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
-        .collect()
+    fourcc.iter().map(|&c| if c.is_ascii_graphic() { c as char } else { '.' }).collect()
 }
 
 /// One child box inside a container's payload.
@@ -39,12 +36,7 @@ pub(crate) struct Children<'a> {
 /// The boxes packed in `data` (a container's payload). Size 0 ("to end of file") is only
 /// meaningful at the top level and is rejected here.
 pub(crate) fn children<'a>(data: &'a [u8], place: &'a str) -> Children<'a> {
-    Children {
-        data,
-        pos: 0,
-        place,
-        failed: false,
-    }
+    Children { data, pos: 0, place, failed: false }
 }
 
 impl<'a> Children<'a> {
@@ -52,10 +44,7 @@ impl<'a> Children<'a> {
         let rest = &self.data[self.pos..];
         let bad = |what: String| Error::malformed(self.place, what);
         if rest.len() < 8 {
-            return Err(bad(format!(
-                "{} stray bytes after the last box",
-                rest.len()
-            )));
+            return Err(bad(format!("{} stray bytes after the last box", rest.len())));
         }
         let size32 = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]);
         let fourcc = [rest[4], rest[5], rest[6], rest[7]];
@@ -73,24 +62,15 @@ impl<'a> Children<'a> {
             n => (u64::from(n), 8u64),
         };
         if size < header {
-            return Err(bad(format!(
-                "box '{name}' claims {size} bytes, less than its header"
-            )));
+            return Err(bad(format!("box '{name}' claims {size} bytes, less than its header")));
         }
         if size > rest.len() as u64 {
-            return Err(bad(format!(
-                "box '{name}' claims {size} bytes but only {} remain in its parent",
-                rest.len()
-            )));
+            return Err(bad(format!("box '{name}' claims {size} bytes but only {} remain in its parent", rest.len())));
         }
         // Both fit in `rest.len()`, a usize, after the checks above.
         let (size, header) = (size as usize, header as usize);
         self.pos += size;
-        Ok(Child {
-            fourcc,
-            whole: &rest[..size],
-            payload: &rest[header..size],
-        })
+        Ok(Child { fourcc, whole: &rest[..size], payload: &rest[header..size] })
     }
 }
 
@@ -133,24 +113,16 @@ pub(crate) fn top_level_boxes(file: &mut File, len: u64, path: &Path) -> Result<
     let mut pos = 0u64;
     while pos < len {
         if boxes.len() >= max_boxes {
-            return Err(Error::limit(
-                place,
-                format!("more than {max_boxes} top-level boxes"),
-            ));
+            return Err(Error::limit(place, format!("more than {max_boxes} top-level boxes")));
         }
         let left = len - pos;
         if left < 8 {
-            return Err(Error::malformed(
-                place,
-                format!("{left} stray bytes at end of file"),
-            ));
+            return Err(Error::malformed(place, format!("{left} stray bytes at end of file")));
         }
-        file.seek(SeekFrom::Start(pos))
-            .map_err(|e| Error::io(path, e))?;
+        file.seek(SeekFrom::Start(pos)).map_err(|e| Error::io(path, e))?;
         let mut head = [0u8; 16];
         let want = if left >= 16 { 16 } else { 8 };
-        file.read_exact(&mut head[..want])
-            .map_err(|e| Error::io(path, e))?;
+        file.read_exact(&mut head[..want]).map_err(|e| Error::io(path, e))?;
         let size32 = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
         let fourcc = [head[4], head[5], head[6], head[7]];
         let name = fourcc_name(&fourcc);
@@ -164,19 +136,11 @@ pub(crate) fn top_level_boxes(file: &mut File, len: u64, path: &Path) -> Result<
                 large.copy_from_slice(&head[8..16]);
                 let size = u64::from_be_bytes(large);
                 if size < 16 {
-                    return Err(Error::malformed(
-                        place,
-                        format!("box '{name}' claims {size} bytes"),
-                    ));
+                    return Err(Error::malformed(place, format!("box '{name}' claims {size} bytes")));
                 }
                 size
             }
-            n if n < 8 => {
-                return Err(Error::malformed(
-                    place,
-                    format!("box '{name}' claims {n} bytes"),
-                ))
-            }
+            n if n < 8 => return Err(Error::malformed(place, format!("box '{name}' claims {n} bytes"))),
             n => u64::from(n),
         };
         if size > left {
@@ -185,11 +149,7 @@ pub(crate) fn top_level_boxes(file: &mut File, len: u64, path: &Path) -> Result<
                 format!("box '{name}' at {pos} claims {size} bytes but the file has {left} left"),
             ));
         }
-        boxes.push(TopBox {
-            fourcc,
-            start: pos,
-            size,
-        });
+        boxes.push(TopBox { fourcc, start: pos, size });
         pos += size;
     }
     Ok(boxes)

@@ -22,23 +22,16 @@ pub fn relocate(input: &Path, output: &Path) -> Result<()> {
     let len = file.metadata().map_err(|e| Error::io(input, e))?.len();
     let boxes = top_level_boxes(&mut file, len, input)?;
     let mut moovs = boxes.iter().filter(|b| &b.fourcc == b"moov");
-    let moov = *moovs
-        .next()
-        .ok_or_else(|| Error::malformed("top level", "no moov box"))?;
+    let moov = *moovs.next().ok_or_else(|| Error::malformed("top level", "no moov box"))?;
     if moovs.next().is_some() {
         return Err(Error::malformed("top level", "more than one moov box"));
     }
     if moov.size > MAX_METADATA_BOX {
-        return Err(Error::limit(
-            "moov",
-            format!("{} bytes exceeds {MAX_METADATA_BOX}", moov.size),
-        ));
+        return Err(Error::limit("moov", format!("{} bytes exceeds {MAX_METADATA_BOX}", moov.size)));
     }
     let mut moov_bytes = vec![0u8; moov.size as usize]; // ≤ 256 MiB, checked above
-    file.seek(SeekFrom::Start(moov.start))
-        .map_err(|e| Error::io(input, e))?;
-    file.read_exact(&mut moov_bytes)
-        .map_err(|e| Error::io(input, e))?;
+    file.seek(SeekFrom::Start(moov.start)).map_err(|e| Error::io(input, e))?;
+    file.read_exact(&mut moov_bytes).map_err(|e| Error::io(input, e))?;
 
     let first_mdat = boxes.iter().find(|b| &b.fourcc == b"mdat").map(|b| b.start);
     if first_mdat.is_none_or(|m| moov.start < m) {
@@ -54,9 +47,7 @@ pub fn relocate(input: &Path, output: &Path) -> Result<()> {
         Some(b) if &b.fourcc == b"ftyp" => b.end(),
         _ => 0,
     };
-    let new_moov = converge(&moov_bytes, |new_len| {
-        move |o: u64| map_offset(o, insert_at, &moov, new_len)
-    })?;
+    let new_moov = converge(&moov_bytes, |new_len| move |o: u64| map_offset(o, insert_at, &moov, new_len))?;
 
     let mut out = Output::create(output)?;
     out.copy_from(&mut file, input, 0, insert_at)?;
@@ -69,26 +60,16 @@ pub fn relocate(input: &Path, output: &Path) -> Result<()> {
 /// Where a byte at old offset `o` ends up once the moov (now `new_len` bytes) sits at
 /// `insert_at`.
 fn map_offset(o: u64, insert_at: u64, moov: &TopBox, new_len: u64) -> Result<u64> {
-    let overflow = || {
-        Error::limit(
-            "moov/trak/mdia/minf/stbl/stco",
-            "chunk offset overflows 64 bits",
-        )
-    };
+    let overflow = || Error::limit("moov/trak/mdia/minf/stbl/stco", "chunk offset overflows 64 bits");
     if o < insert_at {
         Ok(o)
     } else if o < moov.start {
         o.checked_add(new_len).ok_or_else(overflow)
     } else if o >= moov.end() {
         // Bytes after the old moov move by the size change only.
-        o.checked_sub(moov.size)
-            .and_then(|v| v.checked_add(new_len))
-            .ok_or_else(overflow)
+        o.checked_sub(moov.size).and_then(|v| v.checked_add(new_len)).ok_or_else(overflow)
     } else {
-        Err(Error::malformed(
-            "moov/trak/mdia/minf/stbl/stco",
-            format!("chunk offset {o} points inside the moov"),
-        ))
+        Err(Error::malformed("moov/trak/mdia/minf/stbl/stco", format!("chunk offset {o} points inside the moov")))
     }
 }
 
@@ -108,10 +89,7 @@ where
         }
         new_len = patched.len() as u64;
     }
-    Err(Error::malformed(
-        "moov",
-        "chunk offset patching did not settle",
-    ))
+    Err(Error::malformed("moov", "chunk offset patching did not settle"))
 }
 
 /// [`converge`] with offsets shifted by a constant plus the final moov length.
@@ -126,10 +104,7 @@ pub(crate) fn converge_for_test(moov: &[u8], k: u64) -> Result<Vec<u8>> {
 pub fn relocate_moov_bytes(moov: &[u8], delta: i64) -> Result<Vec<u8>> {
     let map = |o: u64| {
         o.checked_add_signed(delta).ok_or_else(|| {
-            Error::malformed(
-                "moov/trak/mdia/minf/stbl/stco",
-                format!("chunk offset {o} + {delta} is out of range"),
-            )
+            Error::malformed("moov/trak/mdia/minf/stbl/stco", format!("chunk offset {o} + {delta} is out of range"))
         })
     };
     patch_moov(moov, &map, &mut Vec::new())
@@ -145,32 +120,16 @@ struct Patcher<'m> {
 
 /// Rewrites the moov box `moov` with chunk offsets mapped through `map`. `promoted`
 /// carries stco→co64 decisions between rounds.
-fn patch_moov(
-    moov: &[u8],
-    map: &dyn Fn(u64) -> Result<u64>,
-    promoted: &mut Vec<bool>,
-) -> Result<Vec<u8>> {
+fn patch_moov(moov: &[u8], map: &dyn Fn(u64) -> Result<u64>, promoted: &mut Vec<bool>) -> Result<Vec<u8>> {
     let mut top = children(moov, "top level");
-    let only = top
-        .next()
-        .ok_or_else(|| Error::malformed("moov", "empty"))??;
+    let only = top.next().ok_or_else(|| Error::malformed("moov", "empty"))??;
     if &only.fourcc != b"moov" || top.next().is_some() {
-        return Err(Error::malformed(
-            "moov",
-            "input is not exactly one moov box",
-        ));
+        return Err(Error::malformed("moov", "input is not exactly one moov box"));
     }
     if moov.len() as u64 > MAX_METADATA_BOX {
-        return Err(Error::limit(
-            "moov",
-            format!("{} bytes exceeds {MAX_METADATA_BOX}", moov.len()),
-        ));
+        return Err(Error::limit("moov", format!("{} bytes exceeds {MAX_METADATA_BOX}", moov.len())));
     }
-    let mut p = Patcher {
-        map,
-        promoted,
-        table: 0,
-    };
+    let mut p = Patcher { map, promoted, table: 0 };
     let mut out = Vec::with_capacity(moov.len() + moov.len() / 4);
     p.container(&mut out, b"moov", only.payload, "moov", 1)?;
     Ok(out)
@@ -186,10 +145,7 @@ impl Patcher<'_> {
         depth: usize,
     ) -> Result<()> {
         if depth > MAX_BOX_DEPTH {
-            return Err(Error::limit(
-                place,
-                format!("boxes nested deeper than {MAX_BOX_DEPTH}"),
-            ));
+            return Err(Error::limit(place, format!("boxes nested deeper than {MAX_BOX_DEPTH}")));
         }
         let start = begin(out, fourcc);
         let mut traks = 0;
@@ -230,9 +186,7 @@ impl Patcher<'_> {
             let old = if wide {
                 u64::from_be_bytes(e.try_into().map_err(|_| Error::malformed(place, "entry"))?)
             } else {
-                u64::from(u32::from_be_bytes(
-                    e.try_into().map_err(|_| Error::malformed(place, "entry"))?,
-                ))
+                u64::from(u32::from_be_bytes(e.try_into().map_err(|_| Error::malformed(place, "entry"))?))
             };
             mapped.push((self.map)(old)?);
         }
@@ -264,8 +218,7 @@ fn begin(out: &mut Vec<u8>, fourcc: &[u8; 4]) -> usize {
 }
 
 fn end(out: &mut [u8], start: usize, place: &str) -> Result<()> {
-    let size = u32::try_from(out.len() - start)
-        .map_err(|_| Error::limit(place, "box would be larger than 4 GiB"))?;
+    let size = u32::try_from(out.len() - start).map_err(|_| Error::limit(place, "box would be larger than 4 GiB"))?;
     out[start..start + 4].copy_from_slice(&size.to_be_bytes());
     Ok(())
 }
@@ -278,17 +231,12 @@ fn table_entries<'a>(payload: &'a [u8], width: usize, place: &str) -> Result<&'a
         return Err(Error::malformed(place, "table header cut off"));
     }
     let count = u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]);
-    let need = (count as usize)
-        .checked_mul(width)
-        .filter(|&n| n <= payload.len() - header);
+    let need = (count as usize).checked_mul(width).filter(|&n| n <= payload.len() - header);
     match need {
         Some(n) => Ok(&payload[header..header + n]),
         None => Err(Error::malformed(
             place,
-            format!(
-                "{count} entries of {width} bytes do not fit in {} bytes",
-                payload.len() - header
-            ),
+            format!("{count} entries of {width} bytes do not fit in {} bytes", payload.len() - header),
         )),
     }
 }
@@ -333,32 +281,22 @@ impl Output {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
-        Ok(Output {
-            file,
-            path: path.to_path_buf(),
-        })
+        Ok(Output { file, path: path.to_path_buf() })
     }
 
     fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.file
-            .write_all(data)
-            .map_err(|e| Error::io(&self.path, e))
+        self.file.write_all(data).map_err(|e| Error::io(&self.path, e))
     }
 
     /// Copies `n` bytes of `input` from `start` (an in-kernel copy on Linux).
     fn copy_from(&mut self, input: &mut File, input_path: &Path, start: u64, n: u64) -> Result<()> {
-        input
-            .seek(SeekFrom::Start(start))
-            .map_err(|e| Error::io(input_path, e))?;
-        let copied = std::io::copy(&mut input.take(n), self.file.as_file_mut())
-            .map_err(|e| Error::io(&self.path, e))?;
+        input.seek(SeekFrom::Start(start)).map_err(|e| Error::io(input_path, e))?;
+        let copied =
+            std::io::copy(&mut input.take(n), self.file.as_file_mut()).map_err(|e| Error::io(&self.path, e))?;
         if copied != n {
             return Err(Error::io(
                 input_path,
-                std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "file shrank while copying",
-                ),
+                std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "file shrank while copying"),
             ));
         }
         Ok(())
@@ -368,9 +306,7 @@ impl Output {
         let io = |e| Error::io(&self.path, e);
         self.file.as_file().sync_all().map_err(io)?;
         super::writer::set_readable(self.file.as_file()).map_err(io)?;
-        self.file
-            .persist(&self.path)
-            .map_err(|e| Error::io(&self.path, e.error))?;
+        self.file.persist(&self.path).map_err(|e| Error::io(&self.path, e.error))?;
         Ok(())
     }
 }

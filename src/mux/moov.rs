@@ -76,12 +76,7 @@ pub(crate) fn ftyp() -> Result<Vec<u8>> {
 pub(crate) fn moov(tracks: &[Track], base: u64, co64: &[bool]) -> Result<Vec<u8>> {
     let mut b = BoxBuf::new();
     let duration = tracks.iter().map(Track::movie_duration).max().unwrap_or(0);
-    let next_id = tracks
-        .iter()
-        .map(|t| t.id)
-        .max()
-        .unwrap_or(0)
-        .saturating_add(1);
+    let next_id = tracks.iter().map(|t| t.id).max().unwrap_or(0).saturating_add(1);
     b.boxed(b"moov", |b| {
         let v1 = duration > u64::from(u32::MAX);
         b.full(b"mvhd", u8::from(v1), 0, |b| {
@@ -138,11 +133,7 @@ fn trak(b: &mut BoxBuf, t: &Track, base: u64, co64: bool) -> Result<()> {
             b.zeros(8);
             b.u16(0); // layer
             b.u16(0); // alternate group
-            b.u16(if matches!(t.kind, Kind::Audio(_)) {
-                0x0100
-            } else {
-                0
-            });
+            b.u16(if matches!(t.kind, Kind::Audio(_)) { 0x0100 } else { 0 });
             b.u16(0);
             b.identity_matrix();
             let (w, h) = match &t.kind {
@@ -290,9 +281,7 @@ fn mp4a(b: &mut BoxBuf, a: &AudioTrackSpec, t: &Track) -> Result<()> {
             }
         };
         let peak = t.table.peak_bitrate(a.timescale).max(avg);
-        b.full(b"esds", 0, 0, |b| {
-            esds(b, a, t.table.max_sample_size(), peak, avg)
-        })
+        b.full(b"esds", 0, 0, |b| esds(b, a, t.table.max_sample_size(), peak, avg))
     })
 }
 

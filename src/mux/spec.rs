@@ -80,10 +80,7 @@ pub struct MuxSummary {
 impl EditSpec {
     pub(crate) fn validate(&self) -> Result<()> {
         if self.media_time < 0 {
-            return Err(Error::Invalid(format!(
-                "edit list media_time must be >= 0, got {}",
-                self.media_time
-            )));
+            return Err(Error::Invalid(format!("edit list media_time must be >= 0, got {}", self.media_time)));
         }
         if !self.duration_secs.is_finite() || !(0.0..=1e9).contains(&self.duration_secs) {
             return Err(Error::Invalid(format!(
@@ -114,15 +111,10 @@ impl VideoTrackSpec {
             return Err(Error::Invalid("video timescale must be > 0".into()));
         }
         if self.avcc.len() < 7 || self.avcc[0] != 1 {
-            return Err(Error::Invalid(
-                "avcC must be an AVCDecoderConfigurationRecord (version 1)".into(),
-            ));
+            return Err(Error::Invalid("avcC must be an AVCDecoderConfigurationRecord (version 1)".into()));
         }
         if self.sar.0 == 0 || self.sar.1 == 0 {
-            return Err(Error::Invalid(format!(
-                "SAR {}:{} must be non-zero",
-                self.sar.0, self.sar.1
-            )));
+            return Err(Error::Invalid(format!("SAR {}:{} must be non-zero", self.sar.0, self.sar.1)));
         }
         self.edit.as_ref().map_or(Ok(()), EditSpec::validate)
     }
@@ -138,10 +130,7 @@ impl AudioTrackSpec {
         }
         // Keeps every esds descriptor length within one byte (and the ASC is 2–5 bytes in practice).
         if self.asc.len() < 2 || self.asc.len() > 64 {
-            return Err(Error::Invalid(format!(
-                "AudioSpecificConfig must be 2 to 64 bytes, got {}",
-                self.asc.len()
-            )));
+            return Err(Error::Invalid(format!("AudioSpecificConfig must be 2 to 64 bytes, got {}", self.asc.len())));
         }
         self.edit.as_ref().map_or(Ok(()), EditSpec::validate)
     }

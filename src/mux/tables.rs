@@ -48,10 +48,7 @@ impl SampleTable {
         new_chunk: bool,
     ) -> Result<()> {
         if self.sizes.len() as u64 >= MAX_SAMPLES_PER_TRACK {
-            return Err(Error::limit(
-                "mux",
-                format!("more than {MAX_SAMPLES_PER_TRACK} samples in one track"),
-            ));
+            return Err(Error::limit("mux", format!("more than {MAX_SAMPLES_PER_TRACK} samples in one track")));
         }
         self.duration = self
             .duration
@@ -81,8 +78,7 @@ impl SampleTable {
     /// The last chunk's offset, plus `base`: the largest offset stco/co64 must hold.
     pub(crate) fn max_chunk_offset(&self, base: u64) -> Result<u64> {
         let last = self.chunks.last().map_or(0, |c| c.offset);
-        base.checked_add(last)
-            .ok_or_else(|| Error::limit("mux", "chunk offset overflows 64 bits"))
+        base.checked_add(last).ok_or_else(|| Error::limit("mux", "chunk offset overflows 64 bits"))
     }
 
     pub(crate) fn max_sample_size(&self) -> u32 {
@@ -174,10 +170,8 @@ impl SampleTable {
             }
             Ok(())
         })?;
-        let offset = |c: &Chunk| {
-            base.checked_add(c.offset)
-                .ok_or_else(|| Error::limit("mux", "chunk offset overflows 64 bits"))
-        };
+        let offset =
+            |c: &Chunk| base.checked_add(c.offset).ok_or_else(|| Error::limit("mux", "chunk offset overflows 64 bits"));
         if use_co64 {
             b.full(b"co64", 0, 0, |b| {
                 b.u32(count(self.chunks.len())?);
@@ -190,8 +184,7 @@ impl SampleTable {
             b.full(b"stco", 0, 0, |b| {
                 b.u32(count(self.chunks.len())?);
                 for c in &self.chunks {
-                    let o = u32::try_from(offset(c)?)
-                        .map_err(|_| Error::limit("mux", "chunk offset needs co64"))?;
+                    let o = u32::try_from(offset(c)?).map_err(|_| Error::limit("mux", "chunk offset needs co64"))?;
                     b.u32(o);
                 }
                 Ok(())
@@ -228,10 +221,7 @@ mod tests {
         t.write_tables(&mut b, 1000, false).unwrap();
         let v = b.into_vec();
         assert_eq!(find(&v, b"stss"), &[0, 0, 0, 1, 0, 0, 0, 1]);
-        assert_eq!(
-            find(&v, b"stco"),
-            &[0, 0, 0, 2, 0, 0, 0x03, 0xE8, 0, 0, 0x05, 0xDC]
-        );
+        assert_eq!(find(&v, b"stco"), &[0, 0, 0, 2, 0, 0, 0x03, 0xE8, 0, 0, 0x05, 0xDC]);
         assert_eq!(
             find(&v, b"stsc"),
             &[0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -250,10 +240,7 @@ mod tests {
         t.write_tables(&mut b, base, true).unwrap();
         let v = b.into_vec();
         let co = find(&v, b"co64");
-        assert_eq!(
-            u64::from_be_bytes(co[12..20].try_into().unwrap()),
-            base + 500
-        );
+        assert_eq!(u64::from_be_bytes(co[12..20].try_into().unwrap()), base + 500);
     }
 
     #[test]

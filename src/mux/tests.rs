@@ -14,20 +14,12 @@ use super::*;
 use crate::error::Error;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
 }
 
 fn have_ffprobe() -> bool {
-    let ok = Command::new("ffprobe")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        && Command::new("ffmpeg")
-            .arg("-version")
-            .output()
-            .is_ok_and(|o| o.status.success());
+    let ok = Command::new("ffprobe").arg("-version").output().is_ok_and(|o| o.status.success())
+        && Command::new("ffmpeg").arg("-version").output().is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!("note: ffprobe/ffmpeg not found, skipping an oracle test");
     }
@@ -35,17 +27,8 @@ fn have_ffprobe() -> bool {
 }
 
 fn ffprobe(path: &Path, args: &[&str]) -> Value {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-of", "json"])
-        .args(args)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "ffprobe failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("ffprobe").args(["-v", "error", "-of", "json"]).args(args).arg(path).output().unwrap();
+    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -65,9 +48,7 @@ struct Packet {
 fn packets(path: &Path) -> Vec<Packet> {
     let v = ffprobe(path, &["-show_packets", "-show_data_hash", "MD5"]);
     let int = |p: &Value, k: &str| -> i64 {
-        p[k].as_i64()
-            .or_else(|| p[k].as_str().and_then(|s| s.parse().ok()))
-            .unwrap_or(i64::MIN)
+        p[k].as_i64().or_else(|| p[k].as_str().and_then(|s| s.parse().ok())).unwrap_or(i64::MIN)
     };
     v["packets"]
         .as_array()
@@ -88,19 +69,13 @@ fn packets(path: &Path) -> Vec<Packet> {
 
 /// Packets without their file positions, in decode order per stream.
 fn timeline(path: &Path) -> Vec<Packet> {
-    let mut p: Vec<Packet> = packets(path)
-        .into_iter()
-        .map(|p| Packet { pos: 0, ..p })
-        .collect();
+    let mut p: Vec<Packet> = packets(path).into_iter().map(|p| Packet { pos: 0, ..p }).collect();
     p.sort_by_key(|p| p.stream); // stable: keeps decode order inside a stream
     p
 }
 
 fn streams(path: &Path) -> Vec<Value> {
-    ffprobe(path, &["-show_streams", "-show_format"])["streams"]
-        .as_array()
-        .unwrap()
-        .clone()
+    ffprobe(path, &["-show_streams", "-show_format"])["streams"].as_array().unwrap().clone()
 }
 
 fn top_level(path: &Path) -> Vec<String> {
@@ -117,34 +92,15 @@ fn stream_md5(path: &Path) -> String {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args([
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            "-f",
-            "streamhash",
-            "-hash",
-            "md5",
-            "-",
-        ])
+        .args(["-map", "0", "-c", "copy", "-f", "streamhash", "-hash", "md5", "-"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn decode_errors(path: &Path) -> String {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
+    let out = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(path).args(["-f", "null", "-"]).output().unwrap();
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -179,24 +135,14 @@ fn source_edits(path: &Path) -> Vec<(String, Option<EditSpec>)> {
             continue;
         }
         let handler = String::from_utf8_lossy(&find_box(trak.payload, b"hdlr")[8..12]).into_owned();
-        let edit = children(trak.payload, "trak")
-            .map(Result::unwrap)
-            .find(|c| &c.fourcc == b"edts")
-            .map(|edts| {
-                let elst = find_box(edts.payload, b"elst");
-                assert_eq!(elst[0], 0, "fixture elst version");
-                assert_eq!(
-                    u32::from_be_bytes(elst[4..8].try_into().unwrap()),
-                    1,
-                    "one edit"
-                );
-                let dur = u32::from_be_bytes(elst[8..12].try_into().unwrap());
-                let media_time = i32::from_be_bytes(elst[12..16].try_into().unwrap());
-                EditSpec {
-                    media_time: i64::from(media_time),
-                    duration_secs: f64::from(dur) / f64::from(movie_scale),
-                }
-            });
+        let edit = children(trak.payload, "trak").map(Result::unwrap).find(|c| &c.fourcc == b"edts").map(|edts| {
+            let elst = find_box(edts.payload, b"elst");
+            assert_eq!(elst[0], 0, "fixture elst version");
+            assert_eq!(u32::from_be_bytes(elst[4..8].try_into().unwrap()), 1, "one edit");
+            let dur = u32::from_be_bytes(elst[8..12].try_into().unwrap());
+            let media_time = i32::from_be_bytes(elst[12..16].try_into().unwrap());
+            EditSpec { media_time: i64::from(media_time), duration_secs: f64::from(dur) / f64::from(movie_scale) }
+        });
         out.push((handler, edit));
     }
     out
@@ -248,10 +194,7 @@ fn remux(src: &Path, out: &Path, with_edits: bool) -> MuxSummary {
     let avcc = find_box(&moov, b"avcC").to_vec();
     let (sps, pps) = parameter_sets(&avcc);
     let rebuilt = avcc_from_parameter_sets(&sps, &pps).unwrap();
-    assert_eq!(
-        rebuilt, avcc,
-        "avcC rebuilt from SPS/PPS differs from the encoder's"
-    );
+    assert_eq!(rebuilt, avcc, "avcC rebuilt from SPS/PPS differs from the encoder's");
     let asc = asc_from_esds(find_box(&moov, b"esds"));
     let edits = source_edits(src);
     let edit_of = |h: &str| {
@@ -294,14 +237,7 @@ fn remux(src: &Path, out: &Path, with_edits: bool) -> MuxSummary {
         let bytes = &data[p.pos as usize..(p.pos + p.size) as usize];
         let track = if p.stream == 0 { vt } else { at };
         let cto = (p.pts - p.dts) as i32;
-        w.write_sample(
-            track,
-            bytes,
-            p.duration as u32,
-            p.flags.starts_with('K'),
-            cto,
-        )
-        .unwrap();
+        w.write_sample(track, bytes, p.duration as u32, p.flags.starts_with('K'), cto).unwrap();
     }
     w.finish().unwrap()
 }
@@ -330,17 +266,9 @@ fn remuxed_file_is_faststart_and_packet_identical() {
     assert_eq!(stream_md5(&src), stream_md5(&out));
 
     let (si, so) = (streams(&src), streams(&out));
-    for k in [
-        "codec_name",
-        "profile",
-        "width",
-        "height",
-        "nb_frames",
-        "duration",
-        "start_time",
-        "sample_rate",
-        "channels",
-    ] {
+    for k in
+        ["codec_name", "profile", "width", "height", "nb_frames", "duration", "start_time", "sample_rate", "channels"]
+    {
         for (x, y) in si.iter().zip(&so) {
             assert_eq!(x[k], y[k], "stream field {k}");
         }
@@ -397,10 +325,7 @@ fn dropped_writer_leaves_nothing() {
             })
             .unwrap();
         w.write_sample(t, &[1, 2, 3], 1024, true, 0).unwrap();
-        assert!(matches!(
-            w.write_sample(TrackId(7), &[1], 1024, true, 0),
-            Err(Error::Invalid(_))
-        ));
+        assert!(matches!(w.write_sample(TrackId(7), &[1], 1024, true, 0), Err(Error::Invalid(_))));
     }
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -420,40 +345,13 @@ fn invalid_specs_are_rejected() {
         edit: None,
     };
     for bad in [
-        VideoTrackSpec {
-            width: 0,
-            ..good.clone()
-        },
-        VideoTrackSpec {
-            height: 70000,
-            ..good.clone()
-        },
-        VideoTrackSpec {
-            timescale: 0,
-            ..good.clone()
-        },
-        VideoTrackSpec {
-            sar: (0, 1),
-            ..good.clone()
-        },
-        VideoTrackSpec {
-            avcc: vec![1, 2],
-            ..good.clone()
-        },
-        VideoTrackSpec {
-            edit: Some(EditSpec {
-                media_time: -1,
-                duration_secs: 1.0,
-            }),
-            ..good.clone()
-        },
-        VideoTrackSpec {
-            edit: Some(EditSpec {
-                media_time: 0,
-                duration_secs: f64::NAN,
-            }),
-            ..good.clone()
-        },
+        VideoTrackSpec { width: 0, ..good.clone() },
+        VideoTrackSpec { height: 70000, ..good.clone() },
+        VideoTrackSpec { timescale: 0, ..good.clone() },
+        VideoTrackSpec { sar: (0, 1), ..good.clone() },
+        VideoTrackSpec { avcc: vec![1, 2], ..good.clone() },
+        VideoTrackSpec { edit: Some(EditSpec { media_time: -1, duration_secs: 1.0 }), ..good.clone() },
+        VideoTrackSpec { edit: Some(EditSpec { media_time: 0, duration_secs: f64::NAN }), ..good.clone() },
     ] {
         assert!(matches!(w.add_video(bad), Err(Error::Invalid(_))));
     }
@@ -476,28 +374,15 @@ fn layout_promotes_to_co64_and_large_mdat() {
         timescale: 48000,
         asc: vec![0x11, 0x90],
         avg_bitrate: 128000,
-        edit: Some(EditSpec {
-            media_time: 1024,
-            duration_secs: 0.02,
-        }),
+        edit: Some(EditSpec { media_time: 1024, duration_secs: 0.02 }),
     };
-    let tracks = vec![Track {
-        id: 1,
-        kind: Kind::Audio(spec),
-        table,
-    }];
+    let tracks = vec![Track { id: 1, kind: Kind::Audio(spec), table }];
     let body_len = 5u64 << 30;
     let (header, co64) = super::writer::layout(&tracks, body_len).unwrap();
     assert_eq!(co64, vec![true]);
     let n = header.len();
-    assert_eq!(
-        &header[n - 16..n - 8],
-        &[0, 0, 0, 1, b'm', b'd', b'a', b't']
-    );
-    assert_eq!(
-        u64::from_be_bytes(header[n - 8..].try_into().unwrap()),
-        body_len + 16
-    );
+    assert_eq!(&header[n - 16..n - 8], &[0, 0, 0, 1, b'm', b'd', b'a', b't']);
+    assert_eq!(u64::from_be_bytes(header[n - 8..].try_into().unwrap()), body_len + 16);
     let co = find_box(&header, b"co64");
     let second = u64::from_be_bytes(co[16..24].try_into().unwrap());
     assert_eq!(second, n as u64 + far);
@@ -519,29 +404,19 @@ fn relocate_moves_moov_and_keeps_every_sample() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["moov_end.mp4", "landscape_bframes.mp4"] {
         let src = fixture(name);
-        assert_eq!(
-            top_level(&src).last().map(String::as_str),
-            Some("moov"),
-            "{name}: fixture changed"
-        );
+        assert_eq!(top_level(&src).last().map(String::as_str), Some("moov"), "{name}: fixture changed");
         let out = dir.path().join(name);
         relocate(&src, &out).unwrap();
         let order = top_level(&out);
         assert_eq!(&order[..2], ["ftyp", "moov"], "{name}");
         assert!(order.iter().any(|b| b == "mdat"));
-        assert_eq!(
-            std::fs::metadata(&src).unwrap().len(),
-            std::fs::metadata(&out).unwrap().len()
-        );
+        assert_eq!(std::fs::metadata(&src).unwrap().len(), std::fs::metadata(&out).unwrap().len());
         assert_eq!(stream_md5(&src), stream_md5(&out), "{name}");
         assert_eq!(timeline(&src), timeline(&out), "{name}");
         assert_eq!(decode_errors(&out), "");
     }
     // moov_end.mp4 was made from compliant.mp4 by moving moov: same samples.
-    assert_eq!(
-        stream_md5(&fixture("compliant.mp4")),
-        stream_md5(&dir.path().join("moov_end.mp4"))
-    );
+    assert_eq!(stream_md5(&fixture("compliant.mp4")), stream_md5(&dir.path().join("moov_end.mp4")));
 }
 
 #[test]
@@ -551,11 +426,7 @@ fn relocate_copies_faststart_input() {
     for name in ["compliant.mp4", "fragmented.mp4"] {
         let out = dir.path().join(name);
         relocate(&fixture(name), &out).unwrap();
-        assert_eq!(
-            std::fs::read(fixture(name)).unwrap(),
-            std::fs::read(&out).unwrap(),
-            "{name}"
-        );
+        assert_eq!(std::fs::read(fixture(name)).unwrap(), std::fs::read(&out).unwrap(), "{name}");
     }
 }
 
@@ -567,11 +438,7 @@ fn relocate_rejects_malformed_inputs() {
         let path = entry.unwrap().path();
         let out = dir.path().join("out.mp4");
         let r = relocate(&path, &out);
-        assert!(
-            matches!(r, Err(Error::Malformed { .. } | Error::Limit { .. })),
-            "{}: {r:?}",
-            path.display()
-        );
+        assert!(matches!(r, Err(Error::Malformed { .. } | Error::Limit { .. })), "{}: {r:?}", path.display());
         assert!(!out.exists());
         seen += 1;
     }
@@ -588,19 +455,12 @@ fn chunk_offsets(moov: &[u8]) -> (usize, usize, Vec<u64>) {
                 b"moov" | b"trak" | b"mdia" | b"minf" | b"stbl" => walk(c.payload, acc),
                 b"stco" => {
                     acc.0 += 1;
-                    acc.2.extend(
-                        c.payload[8..]
-                            .chunks(4)
-                            .map(|e| u64::from(u32::from_be_bytes(e.try_into().unwrap()))),
-                    );
+                    acc.2
+                        .extend(c.payload[8..].chunks(4).map(|e| u64::from(u32::from_be_bytes(e.try_into().unwrap()))));
                 }
                 b"co64" => {
                     acc.1 += 1;
-                    acc.2.extend(
-                        c.payload[8..]
-                            .chunks(8)
-                            .map(|e| u64::from_be_bytes(e.try_into().unwrap())),
-                    );
+                    acc.2.extend(c.payload[8..].chunks(8).map(|e| u64::from_be_bytes(e.try_into().unwrap())));
                 }
                 _ => {}
             }
@@ -629,15 +489,9 @@ fn moov_patching_promotes_past_4_gib() {
     // A small shift keeps stco and the size.
     let small = relocate_moov_bytes(&moov, 1000).unwrap();
     assert_eq!(small.len(), moov.len());
-    assert_eq!(
-        chunk_offsets(&small).2,
-        offsets.iter().map(|o| o + 1000).collect::<Vec<_>>()
-    );
+    assert_eq!(chunk_offsets(&small).2, offsets.iter().map(|o| o + 1000).collect::<Vec<_>>());
     // Offsets cannot go below zero.
-    assert!(matches!(
-        relocate_moov_bytes(&moov, -(1 << 40)),
-        Err(Error::Malformed { .. })
-    ));
+    assert!(matches!(relocate_moov_bytes(&moov, -(1 << 40)), Err(Error::Malformed { .. })));
 }
 
 #[test]
@@ -681,8 +535,5 @@ fn non_moov_box_is_rejected() {
     let mut moov = moov_of(&fixture("compliant.mp4"));
     // A bogus box type at the top is not a moov.
     moov[4..8].copy_from_slice(b"free");
-    assert!(matches!(
-        relocate_moov_bytes(&moov, 0),
-        Err(Error::Malformed { .. })
-    ));
+    assert!(matches!(relocate_moov_bytes(&moov, 0), Err(Error::Malformed { .. })));
 }

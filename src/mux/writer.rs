@@ -39,11 +39,7 @@ fn temp_beside(path: &Path) -> Result<NamedTempFile> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    tempfile::Builder::new()
-        .prefix(".clipfit-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))
+    tempfile::Builder::new().prefix(".clipfit-").suffix(".tmp").tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
 impl Mp4Writer {
@@ -61,17 +57,10 @@ impl Mp4Writer {
 
     fn add(&mut self, kind: Kind) -> Result<TrackId> {
         if self.tracks.len() >= MAX_TRACKS {
-            return Err(Error::limit(
-                "mux",
-                format!("more than {MAX_TRACKS} tracks"),
-            ));
+            return Err(Error::limit("mux", format!("more than {MAX_TRACKS} tracks")));
         }
         let id = self.tracks.len() as u32 + 1; // ≤ MAX_TRACKS
-        self.tracks.push(Track {
-            id,
-            kind,
-            table: SampleTable::default(),
-        });
+        self.tracks.push(Track { id, kind, table: SampleTable::default() });
         Ok(TrackId(id))
     }
 
@@ -106,24 +95,10 @@ impl Mp4Writer {
         let size = u32::try_from(data.len())
             .ok()
             .filter(|&s| s <= MAX_SAMPLE_SIZE)
-            .ok_or_else(|| {
-                Error::limit(
-                    "mux",
-                    format!("sample of {} bytes exceeds {MAX_SAMPLE_SIZE}", data.len()),
-                )
-            })?;
+            .ok_or_else(|| Error::limit("mux", format!("sample of {} bytes exceeds {MAX_SAMPLE_SIZE}", data.len())))?;
         let new_chunk = self.last_track != Some(index);
-        self.tracks[index].table.push(
-            size,
-            duration,
-            is_sync,
-            composition_offset,
-            self.body_len,
-            new_chunk,
-        )?;
-        self.body
-            .write_all(data)
-            .map_err(|e| Error::io(&self.final_path, e))?;
+        self.tracks[index].table.push(size, duration, is_sync, composition_offset, self.body_len, new_chunk)?;
+        self.body.write_all(data).map_err(|e| Error::io(&self.final_path, e))?;
         self.body_len = self
             .body_len
             .checked_add(u64::from(size))
@@ -147,10 +122,7 @@ impl Mp4Writer {
         // File to file: std uses copy_file_range, so the body never passes through user space.
         let copied = std::io::copy(body_file, out.as_file_mut()).map_err(io)?;
         if copied != self.body_len {
-            return Err(io(std::io::Error::other(format!(
-                "copied {copied} of {} sample bytes",
-                self.body_len
-            ))));
+            return Err(io(std::io::Error::other(format!("copied {copied} of {} sample bytes", self.body_len))));
         }
         out.as_file().sync_all().map_err(io)?;
         set_readable(out.as_file()).map_err(io)?;
@@ -191,11 +163,7 @@ pub(crate) fn set_readable(_: &File) -> std::io::Result<()> {
 /// nothing changes (promotion only grows the moov, so this ends within tracks + 1 rounds).
 pub(crate) fn layout(tracks: &[Track], body_len: u64) -> Result<(Vec<u8>, Vec<bool>)> {
     let ftyp = moov::ftyp()?;
-    let mdat_header: u64 = if body_len > u64::from(u32::MAX) - 8 {
-        16
-    } else {
-        8
-    };
+    let mdat_header: u64 = if body_len > u64::from(u32::MAX) - 8 { 16 } else { 8 };
     let mut co64 = vec![false; tracks.len()];
     loop {
         let moov_len = moov::moov(tracks, 0, &co64)?.len() as u64;
@@ -216,9 +184,7 @@ pub(crate) fn layout(tracks: &[Track], body_len: u64) -> Result<(Vec<u8>, Vec<bo
         let moov = moov::moov(tracks, base, &co64)?;
         let mut header = ftyp;
         header.extend_from_slice(&moov);
-        let mdat_size = body_len
-            .checked_add(mdat_header)
-            .ok_or_else(|| Error::limit("mux", "mdat size overflows"))?;
+        let mdat_size = body_len.checked_add(mdat_header).ok_or_else(|| Error::limit("mux", "mdat size overflows"))?;
         if mdat_header == 16 {
             header.extend_from_slice(&1u32.to_be_bytes());
             header.extend_from_slice(b"mdat");

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use super::timeline::TrackTimeline;
 use super::Progress;
+use crate::codec::audio::downmix::downmix_layout;
 use crate::codec::audio::{downmix, AacEncoder, AudioDecoder, Resampler};
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
@@ -175,11 +176,19 @@ fn transcode(
     let mut resampler: Option<Resampler> = None;
     let mut to_skip: Option<usize> = None;
     let mut buf = Vec::new();
-    let convert = |pcm: Vec<f32>, dec: &AudioDecoder, out: &mut Vec<f32>, resampler: &mut Option<Resampler>, to_skip: &mut Option<usize>| -> Result<()> {
+    let convert = |pcm: Vec<f32>,
+                   dec: &AudioDecoder,
+                   out: &mut Vec<f32>,
+                   resampler: &mut Option<Resampler>,
+                   to_skip: &mut Option<usize>|
+     -> Result<()> {
         let src_ch = dec.channels().max(1) as usize;
         let src_rate = dec.sample_rate();
         // Priming and any media before the edit's start are cut at the source rate.
-        let skip = to_skip.get_or_insert_with(|| (timeline.media_start * src_rate as f64).round() as usize);
+        // fdk-aac's SBR stage (HE-AAC) delays its output by decoder_delay() samples on top.
+        let skip = to_skip.get_or_insert_with(|| {
+            (timeline.media_start * src_rate as f64).round() as usize + dec.decoder_delay() as usize
+        });
         let frames = pcm.len() / src_ch;
         let cut = (*skip).min(frames);
         *skip -= cut;
@@ -187,7 +196,11 @@ fn transcode(
         if pcm.is_empty() {
             return Ok(());
         }
-        let (mixed, mixed_ch) = downmix(pcm, src_ch as u16);
+        let (mixed, mixed_ch) = if src_ch > 2 && dec.layout().len() == src_ch {
+            (downmix_layout(pcm, dec.layout()), 2)
+        } else {
+            downmix(pcm, src_ch as u16)
+        };
         let mixed = fit_channels(mixed, mixed_ch as usize, ch);
         let r = match resampler {
             Some(r) => r,

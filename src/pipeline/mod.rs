@@ -93,7 +93,11 @@ pub fn conform(
             for attempt in 0..MAX_ATTEMPTS {
                 frames = rebuild(input, output, &the_plan, bitrate, progress)?;
                 let info = crate::demux::probe(output)?;
-                attempts.push(Attempt { video_bitrate: bitrate, peak_bitrate_1s: info.peak_bitrate_1s, file_size: info.file_size });
+                attempts.push(Attempt {
+                    video_bitrate: bitrate,
+                    peak_bitrate_1s: info.peak_bitrate_1s,
+                    file_size: info.file_size,
+                });
                 let over_peak = info.peak_bitrate_1s as f64 / the_plan.max_peak_bitrate as f64;
                 let over_size = info.file_size as f64 / the_plan.max_file_size as f64;
                 let over = over_peak.max(over_size);
@@ -168,7 +172,13 @@ fn copy_file(input: &Path, output: &Path) -> Result<()> {
 }
 
 /// Writes a new file per the plan; returns the number of video frames written.
-fn rebuild(input: &Path, output: &Path, plan: &ConformPlan, video_bitrate: u32, progress: &dyn Progress) -> Result<u64> {
+fn rebuild(
+    input: &Path,
+    output: &Path,
+    plan: &ConformPlan,
+    video_bitrate: u32,
+    progress: &dyn Progress,
+) -> Result<u64> {
     let mut demux = Mp4Demuxer::open(input)?;
     let audio = audio::prepare(&mut demux, plan, progress)?;
     let writer = Mp4Writer::create(output)?;

@@ -59,7 +59,13 @@ pub fn run(
     }
 }
 
-fn copy(mut demux: Mp4Demuxer, plan: &ConformPlan, mut writer: Mp4Writer, mut audio: PreparedAudio, progress: &dyn Progress) -> Result<u64> {
+fn copy(
+    mut demux: Mp4Demuxer,
+    plan: &ConformPlan,
+    mut writer: Mp4Writer,
+    mut audio: PreparedAudio,
+    progress: &dyn Progress,
+) -> Result<u64> {
     let v = source_video(&demux, plan)?;
     let ts = demux.timescale(plan.video_track);
     let timeline = TrackTimeline::from_edits(&demux.info().tracks[plan.video_track].edits);
@@ -116,7 +122,8 @@ fn transcode(
     let v = source_video(&demux, plan)?;
     let ts = demux.timescale(plan.video_track) as f64;
     let timeline = TrackTimeline::from_edits(&demux.info().tracks[plan.video_track].edits);
-    let geometry = GeometryPlan::new(v.width, v.height, v.rotation, v.sar, v.full_range, cfg.width, cfg.height, to_fit(fit))?;
+    let geometry =
+        GeometryPlan::new(v.width, v.height, v.rotation, v.sar, v.full_range, cfg.width, cfg.height, to_fit(fit))?;
     let fps = cfg.fps;
     let total = (plan.duration * fps as f64).round() as u64;
     // Decoding can stop one second after the last output slot: later frames are never shown.

@@ -20,18 +20,8 @@ pub struct Violation {
     pub message: String,
 }
 
-fn v(
-    rule: &'static str,
-    actual: impl ToString,
-    limit: impl ToString,
-    message: impl ToString,
-) -> Violation {
-    Violation {
-        rule,
-        actual: actual.to_string(),
-        limit: limit.to_string(),
-        message: message.to_string(),
-    }
+fn v(rule: &'static str, actual: impl ToString, limit: impl ToString, message: impl ToString) -> Violation {
+    Violation { rule, actual: actual.to_string(), limit: limit.to_string(), message: message.to_string() }
 }
 
 /// Every rule of `profile` that `info` breaks, in a stable order.
@@ -42,12 +32,7 @@ pub fn check(info: &MediaInfo, profile: &Profile) -> Vec<Violation> {
             "container",
             &info.container,
             profile.containers.join(", "),
-            format!(
-                "container is {}; {} wants {}",
-                info.container,
-                profile.name,
-                profile.containers.join(" or ")
-            ),
+            format!("container is {}; {} wants {}", info.container, profile.name, profile.containers.join(" or ")),
         ));
     }
     if profile.require_faststart && !info.moov_before_mdat {
@@ -78,12 +63,7 @@ pub fn check(info: &MediaInfo, profile: &Profile) -> Vec<Violation> {
 
 fn check_video(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
     let Some(video) = info.video() else {
-        out.push(v(
-            "video_codec",
-            "none",
-            profile.video_codecs.join(", "),
-            "the file has no video track",
-        ));
+        out.push(v("video_codec", "none", profile.video_codecs.join(", "), "the file has no video track"));
         return;
     };
     let codec = format!("{:?}", video.codec).to_lowercase();
@@ -119,10 +99,7 @@ fn check_video(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
             "resolution",
             format!("{w}x{h}"),
             format!("{}x{}", profile.width, profile.height),
-            format!(
-                "picture is {w}x{h} as displayed; it must be exactly {}x{}",
-                profile.width, profile.height
-            ),
+            format!("picture is {w}x{h} as displayed; it must be exactly {}x{}", profile.width, profile.height),
         ));
     }
     if profile.require_square_pixels && video.sar.0 != video.sar.1 {
@@ -130,10 +107,7 @@ fn check_video(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
             "sar",
             format!("{}:{}", video.sar.0, video.sar.1),
             "1:1",
-            format!(
-                "pixels are not square (SAR {}:{}); players will stretch the picture",
-                video.sar.0, video.sar.1
-            ),
+            format!("pixels are not square (SAR {}:{}); players will stretch the picture", video.sar.0, video.sar.1),
         ));
     }
     if !profile.allow_rotation && (video.rotation != 0 || video.matrix_unusual) {
@@ -148,12 +122,7 @@ fn check_video(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
         ));
     }
     if video.codec == VideoCodec::H264 {
-        let needed = required_level(
-            video.width,
-            video.height,
-            video.fps.max(profile.frame_rate),
-            info.peak_bitrate_1s,
-        );
+        let needed = required_level(video.width, video.height, video.fps.max(profile.frame_rate), info.peak_bitrate_1s);
         if let (Some(claimed), Some(needed)) = (video.level_idc, needed) {
             if !level_at_least(claimed, needed) {
                 out.push(v(
@@ -189,10 +158,7 @@ fn check_video(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
             "frame_rate",
             &actual,
             format!("{} fps constant", profile.frame_rate),
-            format!(
-                "frame rate is {actual}; {} needs {} fps constant",
-                profile.name, profile.frame_rate
-            ),
+            format!("frame rate is {actual}; {} needs {} fps constant", profile.name, profile.frame_rate),
         ));
     }
     if info.peak_bitrate_1s > profile.max_peak_bitrate {
@@ -215,10 +181,7 @@ fn check_duration(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>)
             "duration_min",
             format!("{:.3} s", info.duration),
             format!(">= {} s", profile.min_duration),
-            format!(
-                "the video lasts {:.2} s; it must last at least {} s",
-                info.duration, profile.min_duration
-            ),
+            format!("the video lasts {:.2} s; it must last at least {} s", info.duration, profile.min_duration),
         ));
     }
     if info.duration > profile.max_duration {
@@ -226,10 +189,7 @@ fn check_duration(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>)
             "duration_max",
             format!("{:.3} s", info.duration),
             format!("<= {} s", profile.max_duration),
-            format!(
-                "the video lasts {:.1} s; it must last at most {} s",
-                info.duration, profile.max_duration
-            ),
+            format!("the video lasts {:.1} s; it must last at most {} s", info.duration, profile.max_duration),
         ));
     }
 }
@@ -242,9 +202,7 @@ pub fn audio_codec_id(codec: AudioCodec, aac_object_type: Option<u8>) -> String 
         (AudioCodec::Aac, Some(29)) => "he_aac_v2".into(),
         (AudioCodec::Aac, _) => "aac".into(),
         (c, _) => {
-            let s = serde_json::to_value(c)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string));
+            let s = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string));
             s.unwrap_or_else(|| "other".into())
         }
     }
@@ -253,10 +211,7 @@ pub fn audio_codec_id(codec: AudioCodec, aac_object_type: Option<u8>) -> String 
 fn check_audio(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
     let Some(audio) = info.audio() else { return };
     let id = audio_codec_id(audio.codec, audio.aac_object_type);
-    let accepted = profile
-        .audio_codecs
-        .iter()
-        .any(|c| c == &id || (c == "aac" && id.starts_with("aac")));
+    let accepted = profile.audio_codecs.iter().any(|c| c == &id || (c == "aac" && id.starts_with("aac")));
     if !accepted {
         let shown = match &audio.aac_profile {
             Some(p) => format!("AAC {p}"),
@@ -266,29 +221,16 @@ fn check_audio(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
             "audio_codec",
             &id,
             profile.audio_codecs.join(", "),
-            format!(
-                "audio codec is {shown}; {} needs {}",
-                profile.name,
-                profile.audio_codecs.join(" or ")
-            ),
+            format!("audio codec is {shown}; {} needs {}", profile.name, profile.audio_codecs.join(" or ")),
         ));
     }
     if !profile.audio_sample_rates.contains(&audio.sample_rate) {
-        let limits: Vec<String> = profile
-            .audio_sample_rates
-            .iter()
-            .map(|r| format!("{r} Hz"))
-            .collect();
+        let limits: Vec<String> = profile.audio_sample_rates.iter().map(|r| format!("{r} Hz")).collect();
         out.push(v(
             "audio_sample_rate",
             format!("{} Hz", audio.sample_rate),
             limits.join(", "),
-            format!(
-                "audio is sampled at {} Hz; {} needs {}",
-                audio.sample_rate,
-                profile.name,
-                limits.join(" or ")
-            ),
+            format!("audio is sampled at {} Hz; {} needs {}", audio.sample_rate, profile.name, limits.join(" or ")),
         ));
     }
     if audio.channels == 0 || audio.channels > profile.max_audio_channels {
@@ -296,10 +238,7 @@ fn check_audio(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
             "audio_channels",
             audio.channels,
             format!("1..={}", profile.max_audio_channels),
-            format!(
-                "audio has {} channels; at most {} are allowed",
-                audio.channels, profile.max_audio_channels
-            ),
+            format!("audio has {} channels; at most {} are allowed", audio.channels, profile.max_audio_channels),
         ));
     }
 }

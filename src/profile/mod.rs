@@ -77,8 +77,8 @@ impl Profile {
                     )));
                 }
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                let p: Profile = toml::from_str(&text)
-                    .map_err(|e| Error::Invalid(format!("profile {}: {e}", path.display())))?;
+                let p: Profile =
+                    toml::from_str(&text).map_err(|e| Error::Invalid(format!("profile {}: {e}", path.display())))?;
                 p.validate()?;
                 Ok(p)
             }
@@ -120,9 +120,6 @@ mod tests {
     fn builtin_tiktok_parses_and_validates() {
         let p = Profile::tiktok();
         p.validate().unwrap();
-        assert_eq!(
-            (p.width, p.height, p.max_peak_bitrate),
-            (1080, 1920, 10_000_000)
-        );
+        assert_eq!((p.width, p.height, p.max_peak_bitrate), (1080, 1920, 10_000_000));
     }
 }

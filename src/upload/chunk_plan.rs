@@ -64,11 +64,7 @@ impl ChunkPlan {
             return Err(UploadError::EmptyFile);
         }
         if video_size < MIN_CHUNK {
-            return Ok(ChunkPlan {
-                video_size,
-                chunk_size: video_size,
-                chunk_count: 1,
-            });
+            return Ok(ChunkPlan { video_size, chunk_size: video_size, chunk_count: 1 });
         }
         // A chunk never exceeds the file, so a 5 MiB..64 MB file goes as one chunk.
         let mut chunk_size = preferred.clamp(MIN_CHUNK, MAX_CHUNK).min(video_size);
@@ -85,18 +81,11 @@ impl ChunkPlan {
             }
         }
         let chunk_count = video_size / chunk_size;
-        let plan = ChunkPlan {
-            video_size,
-            chunk_size,
-            chunk_count,
-        };
+        let plan = ChunkPlan { video_size, chunk_size, chunk_count };
         // The final chunk is chunk_size + (size mod chunk_size) < 2 * chunk_size <= 128 MB;
         // checked anyway so a future change to the arithmetic cannot send a bad plan.
         if plan.final_chunk_len() > MAX_FINAL_CHUNK {
-            return Err(UploadError::TooLarge {
-                size: video_size,
-                max: MAX_FINAL_CHUNK,
-            });
+            return Err(UploadError::TooLarge { size: video_size, max: MAX_FINAL_CHUNK });
         }
         Ok(plan)
     }
@@ -127,11 +116,7 @@ impl ChunkPlan {
             return None;
         }
         let first = index.checked_mul(self.chunk_size)?;
-        let len = if index + 1 == self.chunk_count {
-            self.final_chunk_len()
-        } else {
-            self.chunk_size
-        };
+        let len = if index + 1 == self.chunk_count { self.final_chunk_len() } else { self.chunk_size };
         Some(Chunk { index, first, len })
     }
 
@@ -165,10 +150,7 @@ mod tests {
         if size < MIN_CHUNK {
             assert_eq!((plan.chunk_size(), plan.chunk_count()), (size, 1));
         } else {
-            assert!(
-                (MIN_CHUNK..=MAX_CHUNK).contains(&plan.chunk_size()),
-                "{plan:?}"
-            );
+            assert!((MIN_CHUNK..=MAX_CHUNK).contains(&plan.chunk_size()), "{plan:?}");
             assert_eq!(plan.chunk_count(), size / plan.chunk_size());
         }
         // Contiguous, in order, covering the file exactly.
@@ -232,13 +214,8 @@ mod tests {
         assert!(p.chunk_size() > MIN_CHUNK);
         let largest = MAX_CHUNK * (MAX_CHUNKS + 1) - 1;
         check_rules(&ChunkPlan::new(largest).unwrap(), largest);
-        assert!(
-            matches!(ChunkPlan::new(largest + 1), Err(UploadError::TooLarge { max, .. }) if max == largest)
-        );
-        assert!(matches!(
-            ChunkPlan::new(u64::MAX),
-            Err(UploadError::TooLarge { .. })
-        ));
+        assert!(matches!(ChunkPlan::new(largest + 1), Err(UploadError::TooLarge { max, .. }) if max == largest));
+        assert!(matches!(ChunkPlan::new(u64::MAX), Err(UploadError::TooLarge { .. })));
     }
 
     #[test]
@@ -248,10 +225,7 @@ mod tests {
         assert_eq!(p.chunk_containing(MAX_CHUNK - 1).unwrap().index, 0);
         assert_eq!(p.chunk_containing(MAX_CHUNK).unwrap().index, 1);
         // The final chunk holds more than chunk_size bytes.
-        assert_eq!(
-            p.chunk_containing(199_999_999).unwrap().index,
-            p.chunk_count() - 1
-        );
+        assert_eq!(p.chunk_containing(199_999_999).unwrap().index, p.chunk_count() - 1);
         assert!(p.chunk_containing(200_000_000).is_none());
     }
 

@@ -79,26 +79,16 @@ impl Client {
     pub fn new(api_base: &str, token: Secret, policy: RetryPolicy) -> Result<Self, UploadError> {
         let base = api_base.trim_end_matches('/').to_string();
         if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(UploadError::Invalid(format!(
-                "the API base {base:?} is not an http(s) URL"
-            )));
+            return Err(UploadError::Invalid(format!("the API base {base:?} is not an http(s) URL")));
         }
-        let mut auth =
-            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                UploadError::Invalid("the access token cannot be sent in a header".into())
-            })?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| UploadError::Invalid("the access token cannot be sent in a header".into()))?;
         // Keeps it out of hyper's debug output and HPACK tables.
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         let http = build_http(&policy, headers)?;
-        Ok(Client {
-            http,
-            base,
-            token,
-            policy,
-            preferred_chunk: super::chunk_plan::MAX_CHUNK,
-        })
+        Ok(Client { http, base, token, policy, preferred_chunk: super::chunk_plan::MAX_CHUNK })
     }
 
     /// Uses chunks near `bytes` (clamped to TikTok's rules) instead of the largest allowed.
@@ -114,25 +104,12 @@ impl Client {
 
     /// The creator's posting settings (privacy options, duration cap, switches).
     pub async fn creator_info(&self) -> Result<CreatorInfo, UploadError> {
-        let data = self
-            .post_json(
-                "/v2/post/publish/creator_info/query/",
-                &json!({}),
-                "creator info",
-            )
-            .await?;
-        serde_json::from_value(data).map_err(|e| UploadError::Protocol {
-            what: "creator info",
-            detail: e.to_string(),
-        })
+        let data = self.post_json("/v2/post/publish/creator_info/query/", &json!({}), "creator info").await?;
+        serde_json::from_value(data).map_err(|e| UploadError::Protocol { what: "creator info", detail: e.to_string() })
     }
 
     /// Starts an upload: returns the publish id and where to PUT the chunks.
-    pub(crate) async fn init(
-        &self,
-        target: &PostTarget,
-        plan: &ChunkPlan,
-    ) -> Result<InitData, UploadError> {
+    pub(crate) async fn init(&self, target: &PostTarget, plan: &ChunkPlan) -> Result<InitData, UploadError> {
         let source_info = json!({
             "source": "FILE_UPLOAD",
             "video_size": plan.video_size(),
@@ -140,20 +117,14 @@ impl Client {
             "total_chunk_count": plan.chunk_count(),
         });
         let (path, body) = match target {
-            PostTarget::Direct(info) => (
-                "/v2/post/publish/video/init/",
-                json!({ "post_info": info, "source_info": source_info }),
-            ),
-            PostTarget::Inbox => (
-                "/v2/post/publish/inbox/video/init/",
-                json!({ "source_info": source_info }),
-            ),
+            PostTarget::Direct(info) => {
+                ("/v2/post/publish/video/init/", json!({ "post_info": info, "source_info": source_info }))
+            }
+            PostTarget::Inbox => ("/v2/post/publish/inbox/video/init/", json!({ "source_info": source_info })),
         };
         let data = self.post_json(path, &body, "upload init").await?;
-        let init: InitData = serde_json::from_value(data).map_err(|e| UploadError::Protocol {
-            what: "upload init",
-            detail: e.to_string(),
-        })?;
+        let init: InitData = serde_json::from_value(data)
+            .map_err(|e| UploadError::Protocol { what: "upload init", detail: e.to_string() })?;
         if !(init.upload_url.starts_with("https://") || init.upload_url.starts_with("http://")) {
             return Err(UploadError::Protocol {
                 what: "upload init",
@@ -165,17 +136,10 @@ impl Client {
 
     /// One status query.
     pub async fn fetch_status(&self, id: &PublishId) -> Result<PublishStatus, UploadError> {
-        let data = self
-            .post_json(
-                "/v2/post/publish/status/fetch/",
-                &json!({ "publish_id": id }),
-                "status fetch",
-            )
-            .await?;
-        let data: StatusData = serde_json::from_value(data).map_err(|e| UploadError::Protocol {
-            what: "status fetch",
-            detail: e.to_string(),
-        })?;
+        let data =
+            self.post_json("/v2/post/publish/status/fetch/", &json!({ "publish_id": id }), "status fetch").await?;
+        let data: StatusData = serde_json::from_value(data)
+            .map_err(|e| UploadError::Protocol { what: "status fetch", detail: e.to_string() })?;
         data.into_status()
     }
 
@@ -215,12 +179,7 @@ impl Client {
     }
 
     /// POSTs JSON to an API path, retrying 5xx, 429 and network errors; returns `data`.
-    async fn post_json(
-        &self,
-        path: &str,
-        body: &Value,
-        what: &'static str,
-    ) -> Result<Value, UploadError> {
+    async fn post_json(&self, path: &str, body: &Value, what: &'static str) -> Result<Value, UploadError> {
         let url = format!("{}{}", self.base, path);
         let mut attempt = 0u32;
         loop {
@@ -236,43 +195,25 @@ impl Client {
                     Ok(data) => return Ok(data),
                     Err(f) => f,
                 },
-                Err(e) => Failure {
-                    retryable: true,
-                    retry_after: None,
-                    error: transport(what, e),
-                },
+                Err(e) => Failure { retryable: true, retry_after: None, error: transport(what, e) },
             };
             if !failure.retryable {
                 return Err(failure.error);
             }
             if attempt >= self.policy.max_attempts {
-                return Err(UploadError::RetriesExhausted {
-                    what,
-                    attempts: attempt,
-                    last: failure.error.to_string(),
-                });
+                return Err(UploadError::RetriesExhausted { what, attempts: attempt, last: failure.error.to_string() });
             }
             tokio::time::sleep(self.policy.backoff(attempt - 1, failure.retry_after)).await;
         }
     }
 
-    async fn read_envelope(
-        &self,
-        resp: reqwest::Response,
-        what: &'static str,
-    ) -> Result<Value, Failure> {
+    async fn read_envelope(&self, resp: reqwest::Response, what: &'static str) -> Result<Value, Failure> {
         let status = resp.status();
         let retry_after = retry_after(resp.headers());
         let retryable_status = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
         let text = match read_limited(resp, MAX_JSON_BODY).await {
             Ok(t) => t,
-            Err(e) => {
-                return Err(Failure {
-                    retryable: true,
-                    retry_after,
-                    error: transport(what, e),
-                })
-            }
+            Err(e) => return Err(Failure { retryable: true, retry_after, error: transport(what, e) }),
         };
         let envelope: Option<Envelope> = serde_json::from_slice(&text).ok();
         let (data, err) = match envelope {
@@ -281,11 +222,7 @@ impl Client {
                 return Err(Failure {
                     retryable: retryable_status,
                     retry_after,
-                    error: UploadError::Http {
-                        what,
-                        status: status.as_u16(),
-                        detail: snippet(&self.token, &text),
-                    },
+                    error: UploadError::Http { what, status: status.as_u16(), detail: snippet(&self.token, &text) },
                 })
             }
         };
@@ -294,25 +231,17 @@ impl Client {
             return data.ok_or_else(|| Failure {
                 retryable: false,
                 retry_after: None,
-                error: UploadError::Protocol {
-                    what,
-                    detail: "the answer has no `data`".into(),
-                },
+                error: UploadError::Protocol { what, detail: "the answer has no `data`".into() },
             });
         }
         if ok_code {
             return Err(Failure {
                 retryable: retryable_status,
                 retry_after,
-                error: UploadError::Http {
-                    what,
-                    status: status.as_u16(),
-                    detail: snippet(&self.token, &text),
-                },
+                error: UploadError::Http { what, status: status.as_u16(), detail: snippet(&self.token, &text) },
             });
         }
-        let retryable = retryable_status
-            || matches!(err.code.as_str(), "rate_limit_exceeded" | "internal_error");
+        let retryable = retryable_status || matches!(err.code.as_str(), "rate_limit_exceeded" | "internal_error");
         Err(Failure {
             retryable,
             retry_after,
@@ -327,22 +256,14 @@ impl Client {
 }
 
 /// The reqwest client: rustls, hickory DNS (works without NSS in a static binary).
-pub(crate) fn build_http(
-    policy: &RetryPolicy,
-    headers: HeaderMap,
-) -> Result<reqwest::Client, UploadError> {
+pub(crate) fn build_http(policy: &RetryPolicy, headers: HeaderMap) -> Result<reqwest::Client, UploadError> {
     reqwest::Client::builder()
         .hickory_dns(true)
         .connect_timeout(policy.connect_timeout)
         .default_headers(headers)
         .user_agent(concat!("clipfit/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| {
-            UploadError::Invalid(format!(
-                "cannot set up the HTTP client: {}",
-                e.without_url()
-            ))
-        })
+        .map_err(|e| UploadError::Invalid(format!("cannot set up the HTTP client: {}", e.without_url())))
 }
 
 /// A network error in words, without the URL (upload URLs carry signatures).
@@ -368,21 +289,11 @@ pub(crate) fn transport(what: &'static str, e: reqwest::Error) -> UploadError {
 
 /// The `Retry-After` header in seconds, if present.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// Reads a response body, refusing more than `limit` bytes.
-pub(crate) async fn read_limited(
-    mut resp: reqwest::Response,
-    limit: usize,
-) -> Result<Vec<u8>, reqwest::Error> {
+pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, reqwest::Error> {
     let mut out = Vec::new();
     while let Some(chunk) = resp.chunk().await? {
         let room = limit.saturating_sub(out.len());

@@ -30,7 +30,9 @@ pub enum UploadError {
         source: std::io::Error,
     },
     /// The file changed size while it was being uploaded.
-    #[error("{path} changed while uploading (was {expected} bytes, now {actual}): upload it again when it is finished")]
+    #[error(
+        "{path} changed while uploading (was {expected} bytes, now {actual}): upload it again when it is finished"
+    )]
     FileChanged {
         /// The file.
         path: PathBuf,
@@ -88,7 +90,9 @@ pub enum UploadError {
         last: String,
     },
     /// The upload URL kept expiring (403) or the task kept vanishing (404).
-    #[error("the upload URL expired or the upload task was lost (HTTP {status}) {inits} times: start the upload again")]
+    #[error(
+        "the upload URL expired or the upload task was lost (HTTP {status}) {inits} times: start the upload again"
+    )]
     UploadUrlLost {
         /// The last HTTP status (403 or 404).
         status: u16,
@@ -146,12 +150,8 @@ pub fn hint_for_code(code: &str, message: &str) -> String {
             "the access token lacks the needed scope (Direct Post needs `video.publish`, --inbox \
              needs `video.upload`): authorize the app again with that scope"
         }
-        "spam_risk_too_many_posts" => {
-            "this account has reached TikTok's daily posting limit: try again tomorrow"
-        }
-        "spam_risk_user_banned_from_posting" => {
-            "this account is banned from posting: check it in the TikTok app"
-        }
+        "spam_risk_too_many_posts" => "this account has reached TikTok's daily posting limit: try again tomorrow",
+        "spam_risk_user_banned_from_posting" => "this account is banned from posting: check it in the TikTok app",
         "reached_active_user_cap" => {
             "the app's daily quota of active posting users is used up: try again tomorrow, or ask \
              TikTok for a higher quota"
@@ -171,11 +171,7 @@ pub fn hint_for_code(code: &str, message: &str) -> String {
         "invalid_param" | "invalid_params" => {
             return format!(
                 "TikTok rejected a request parameter ({}): check the title, cover time and file",
-                if message.is_empty() {
-                    "no detail given"
-                } else {
-                    message
-                }
+                if message.is_empty() { "no detail given" } else { message }
             )
         }
         "rate_limit_exceeded" => "too many requests to TikTok: wait a minute and try again",
@@ -184,13 +180,7 @@ pub fn hint_for_code(code: &str, message: &str) -> String {
              delete them in the app, then try again"
         }
         "internal_error" => "TikTok had an internal error: try again later",
-        _ => {
-            return if message.is_empty() {
-                "no explanation given".to_string()
-            } else {
-                message.to_string()
-            }
-        }
+        _ => return if message.is_empty() { "no explanation given".to_string() } else { message.to_string() },
     };
     hint.to_string()
 }
@@ -205,9 +195,7 @@ pub fn explain_fail_reason(reason: &str) -> &'static str {
         "duration_check_failed" => {
             "the video is longer than this account may post (or too short): trim it and try again"
         }
-        "frame_rate_check_failed" => {
-            "the frame rate is outside what TikTok accepts: run `clipfit conform` (30 fps)"
-        }
+        "frame_rate_check_failed" => "the frame rate is outside what TikTok accepts: run `clipfit conform` (30 fps)",
         "picture_size_check_failed" => {
             "the picture size is outside what TikTok accepts: run `clipfit conform` (1080x1920)"
         }
@@ -254,10 +242,7 @@ mod tests {
             log_id: "L1".into(),
         };
         let s = e.to_string();
-        assert!(
-            s.contains("access token") && s.contains("L1") && s.contains("401"),
-            "{s}"
-        );
+        assert!(s.contains("access token") && s.contains("L1") && s.contains("401"), "{s}");
     }
 
     #[test]
@@ -271,9 +256,6 @@ mod tests {
         ] {
             assert!(!explain_fail_reason(r).starts_with("no explanation"), "{r}");
         }
-        assert!(UploadError::PublishFailed {
-            reason: "internal".into()
-        }
-        .is_retryable_publish_failure());
+        assert!(UploadError::PublishFailed { reason: "internal".into() }.is_retryable_publish_failure());
     }
 }

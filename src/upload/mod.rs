@@ -35,8 +35,8 @@ pub use client::{Client, DEFAULT_API_BASE};
 pub use errors::{explain_fail_reason, hint_for_code, UploadError};
 pub use oauth::{read_access_token, refresh_access_token, RefreshCredentials, TokenSet};
 pub use post::{
-    CreatorInfo, PostInfo, PostRequest, PostTarget, PublishId, PublishState, PublishStatus,
-    DEFAULT_PRIVACY, MAX_TITLE_UTF16,
+    CreatorInfo, PostInfo, PostRequest, PostTarget, PublishId, PublishState, PublishStatus, DEFAULT_PRIVACY,
+    MAX_TITLE_UTF16,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -75,19 +75,13 @@ impl TokenSet {
         };
         let json = serde_json::to_vec_pretty(&file)
             .map_err(|e| UploadError::Invalid(format!("cannot encode the token file: {e}")))?;
-        let io_err = |source| UploadError::Io {
-            path: path.into(),
-            source,
-        };
+        let io_err = |source| UploadError::Io { path: path.into(), source };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
         // tempfile creates the file with mode 0600 on Unix before anything is written.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".clipfit-token-")
-            .tempfile_in(dir)
-            .map_err(io_err)?;
+        let mut tmp = tempfile::Builder::new().prefix(".clipfit-token-").tempfile_in(dir).map_err(io_err)?;
         restrict(tmp.as_file()).map_err(io_err)?;
         tmp.write_all(&json).map_err(io_err)?;
         tmp.as_file().sync_all().map_err(io_err)?;
@@ -99,11 +93,7 @@ impl TokenSet {
     pub fn load(path: &Path) -> Result<Self, UploadError> {
         let text = read_small(path)?;
         let f: TokenFile = serde_json::from_slice(&text).map_err(|e| {
-            UploadError::Invalid(format!(
-                "{} is not a clipfit token file: {}",
-                path.display(),
-                e.classify_str()
-            ))
+            UploadError::Invalid(format!("{} is not a clipfit token file: {}", path.display(), e.classify_str()))
         })?;
         Ok(TokenSet {
             access_token: Secret::new(f.access_token, "access token")?,
@@ -124,9 +114,8 @@ pub fn read_access_token(path: &Path) -> Result<Secret, UploadError> {
     if text.trim_ascii_start().starts_with(b"{") {
         return Ok(TokenSet::load(path)?.access_token);
     }
-    let text = String::from_utf8(text).map_err(|_| {
-        UploadError::Invalid(format!("{} does not hold a text token", path.display()))
-    })?;
+    let text = String::from_utf8(text)
+        .map_err(|_| UploadError::Invalid(format!("{} does not hold a text token", path.display())))?;
     Secret::new(text, "access token")
 }
 
@@ -147,16 +136,10 @@ impl ClassifyStr for serde_json::Error {
 }
 
 fn read_small(path: &Path) -> Result<Vec<u8>, UploadError> {
-    let io_err = |source| UploadError::Io {
-        path: path.into(),
-        source,
-    };
+    let io_err = |source| UploadError::Io { path: path.into(), source };
     let meta = std::fs::metadata(path).map_err(io_err)?;
     if meta.len() > 64 * 1024 {
-        return Err(UploadError::Invalid(format!(
-            "{} is too large to be a token file",
-            path.display()
-        )));
+        return Err(UploadError::Invalid(format!("{} is too large to be a token file", path.display())));
     }
     std::fs::read(path).map_err(io_err)
 }
@@ -236,37 +219,20 @@ pub async fn refresh_access_token(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let (error, ra) = match http
-            .post(&url)
-            .timeout(policy.request_timeout)
-            .form(&form)
-            .send()
-            .await
-        {
+        let (error, ra) = match http.post(&url).timeout(policy.request_timeout).form(&form).send().await {
             Err(e) => (transport(what, e), None),
             Ok(resp) => {
                 let status = resp.status();
                 let ra = retry_after(resp.headers());
-                let body = read_limited(resp, 1 << 20)
-                    .await
-                    .map_err(|e| transport(what, e))?;
+                let body = read_limited(resp, 1 << 20).await.map_err(|e| transport(what, e))?;
                 let answer: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
                 match answer {
-                    Some(a)
-                        if status.is_success()
-                            && a.error.as_deref().is_none_or(|e| e.is_empty() || e == "ok") =>
-                    {
-                        let (Some(access), Some(refresh)) = (a.access_token, a.refresh_token)
-                        else {
-                            return Err(UploadError::Protocol {
-                                what,
-                                detail: "the answer has no tokens".into(),
-                            });
+                    Some(a) if status.is_success() && a.error.as_deref().is_none_or(|e| e.is_empty() || e == "ok") => {
+                        let (Some(access), Some(refresh)) = (a.access_token, a.refresh_token) else {
+                            return Err(UploadError::Protocol { what, detail: "the answer has no tokens".into() });
                         };
-                        let obtained_at = SystemTime::now()
-                            .duration_since(UNIX_EPOCH)
-                            .map(|d| d.as_secs())
-                            .unwrap_or(0);
+                        let obtained_at =
+                            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
                         return Ok(TokenSet {
                             access_token: Secret::new(access, "access token")?,
                             expires_in: a.expires_in,
@@ -281,7 +247,9 @@ pub async fn refresh_access_token(
                     Some(a) if !(status.is_server_error() || status.as_u16() == 429) => {
                         let code = a.error.unwrap_or_else(|| "unknown".into());
                         let hint = match code.as_str() {
-                            "invalid_grant" => "the refresh token is invalid or expired: authorize the app again to get a new one",
+                            "invalid_grant" => {
+                                "the refresh token is invalid or expired: authorize the app again to get a new one"
+                            }
                             "invalid_client" => "TIKTOK_CLIENT_KEY or TIKTOK_CLIENT_SECRET is wrong",
                             _ => "check the app credentials and refresh token",
                         };
@@ -290,9 +258,7 @@ pub async fn refresh_access_token(
                             status.as_u16(),
                             scrub(&code),
                             scrub(a.error_description.as_deref().unwrap_or("")),
-                            a.log_id
-                                .map(|l| format!(" [log_id {}]", scrub(&l)))
-                                .unwrap_or_default()
+                            a.log_id.map(|l| format!(" [log_id {}]", scrub(&l))).unwrap_or_default()
                         )));
                     }
                     _ => {
@@ -310,11 +276,7 @@ pub async fn refresh_access_token(
             }
         };
         if attempt >= policy.max_attempts {
-            return Err(UploadError::RetriesExhausted {
-                what,
-                attempts: attempt,
-                last: error.to_string(),
-            });
+            return Err(UploadError::RetriesExhausted { what, attempts: attempt, last: error.to_string() });
         }
         tokio::time::sleep(policy.backoff(attempt - 1, ra)).await;
     }

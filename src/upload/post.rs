@@ -78,11 +78,7 @@ impl PostRequest {
     /// when known) and returns the `post_info` to send.
     ///
     /// A setting the creator switched off in the app stays off whatever was asked.
-    pub fn resolve(
-        &self,
-        creator: &CreatorInfo,
-        duration_sec: Option<f64>,
-    ) -> Result<PostInfo, UploadError> {
+    pub fn resolve(&self, creator: &CreatorInfo, duration_sec: Option<f64>) -> Result<PostInfo, UploadError> {
         let options = &creator.privacy_level_options;
         let privacy_level = match &self.privacy_level {
             Some(p) => {
@@ -99,20 +95,14 @@ impl PostRequest {
             None => {
                 return Err(UploadError::Invalid(format!(
                     "this account does not offer {DEFAULT_PRIVACY}; choose one with --privacy: {}",
-                    if options.is_empty() {
-                        "(TikTok listed none)".to_string()
-                    } else {
-                        options.join(", ")
-                    }
+                    if options.is_empty() { "(TikTok listed none)".to_string() } else { options.join(", ") }
                 )))
             }
         };
         if let Some(d) = duration_sec {
             let max = creator.max_video_post_duration_sec;
             if !d.is_finite() || d <= 0.0 {
-                return Err(UploadError::Invalid(format!(
-                    "the video's duration ({d} s) is not usable"
-                )));
+                return Err(UploadError::Invalid(format!("the video's duration ({d} s) is not usable")));
             }
             if max > 0 && d > max as f64 {
                 return Err(UploadError::Invalid(format!(
@@ -207,10 +197,7 @@ impl PublishState {
 
     /// True when polling can stop.
     pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            PublishState::SendToUserInbox | PublishState::PublishComplete | PublishState::Failed
-        )
+        matches!(self, PublishState::SendToUserInbox | PublishState::PublishComplete | PublishState::Failed)
     }
 }
 
@@ -247,9 +234,7 @@ impl StatusData {
         for v in &self.publicaly_available_post_id {
             let id = match v {
                 serde_json::Value::Number(n) => n.as_u64().map(|n| n.to_string()),
-                serde_json::Value::String(s)
-                    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
-                {
+                serde_json::Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
                     Some(s.clone())
                 }
                 _ => None,
@@ -283,55 +268,26 @@ mod tests {
     #[test]
     fn privacy_defaults_to_self_only_and_must_be_offered() {
         let c = creator(&["PUBLIC_TO_EVERYONE", "SELF_ONLY"]);
-        assert_eq!(
-            PostRequest::default()
-                .resolve(&c, Some(10.0))
-                .unwrap()
-                .privacy_level,
-            "SELF_ONLY"
-        );
-        let r = PostRequest {
-            privacy_level: Some("public_to_everyone".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            r.resolve(&c, None).unwrap().privacy_level,
-            "PUBLIC_TO_EVERYONE"
-        );
-        let r = PostRequest {
-            privacy_level: Some("FOLLOWER_OF_CREATOR".into()),
-            ..Default::default()
-        };
+        assert_eq!(PostRequest::default().resolve(&c, Some(10.0)).unwrap().privacy_level, "SELF_ONLY");
+        let r = PostRequest { privacy_level: Some("public_to_everyone".into()), ..Default::default() };
+        assert_eq!(r.resolve(&c, None).unwrap().privacy_level, "PUBLIC_TO_EVERYONE");
+        let r = PostRequest { privacy_level: Some("FOLLOWER_OF_CREATOR".into()), ..Default::default() };
         let e = r.resolve(&c, None).unwrap_err().to_string();
-        assert!(
-            e.contains("SELF_ONLY") && e.contains("FOLLOWER_OF_CREATOR"),
-            "{e}"
-        );
+        assert!(e.contains("SELF_ONLY") && e.contains("FOLLOWER_OF_CREATOR"), "{e}");
         // Never silently picks a public level.
-        assert!(PostRequest::default()
-            .resolve(&creator(&["PUBLIC_TO_EVERYONE"]), None)
-            .is_err());
+        assert!(PostRequest::default().resolve(&creator(&["PUBLIC_TO_EVERYONE"]), None).is_err());
     }
 
     #[test]
     fn duration_cover_and_title_are_checked() {
         let c = creator(&["SELF_ONLY"]);
-        let e = PostRequest::default()
-            .resolve(&c, Some(600.5))
-            .unwrap_err()
-            .to_string();
+        let e = PostRequest::default().resolve(&c, Some(600.5)).unwrap_err().to_string();
         assert!(e.contains("600"), "{e}");
         assert!(PostRequest::default().resolve(&c, Some(600.0)).is_ok());
-        let r = PostRequest {
-            cover_timestamp_ms: Some(5000),
-            ..Default::default()
-        };
+        let r = PostRequest { cover_timestamp_ms: Some(5000), ..Default::default() };
         assert!(r.resolve(&c, Some(4.0)).is_err());
         assert!(r.resolve(&c, Some(6.0)).is_ok());
-        let r = PostRequest {
-            title: "é".repeat(2201),
-            ..Default::default()
-        };
+        let r = PostRequest { title: "é".repeat(2201), ..Default::default() };
         assert!(r.resolve(&c, None).is_err());
     }
 
@@ -350,8 +306,7 @@ mod tests {
         let s = d.into_status().unwrap();
         assert_eq!(s.post_ids, ["7345678901234567891", "7345678901234567892"]);
         assert_eq!(s.state, PublishState::PublishComplete);
-        let d: StatusData =
-            serde_json::from_str(r#"{"status":"X","publicaly_available_post_id":[1.5]}"#).unwrap();
+        let d: StatusData = serde_json::from_str(r#"{"status":"X","publicaly_available_post_id":[1.5]}"#).unwrap();
         assert!(d.into_status().is_err());
     }
 }

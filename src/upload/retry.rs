@@ -47,9 +47,7 @@ impl RetryPolicy {
     /// `max_delay`, then scaled by a random factor in [0.5, 1) so that many clients do not
     /// retry in step. A server's `Retry-After` (capped too) is a floor.
     pub fn backoff(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32.checked_shl(retry.min(20)).unwrap_or(u32::MAX));
+        let exp = self.base_delay.saturating_mul(1u32.checked_shl(retry.min(20)).unwrap_or(u32::MAX));
         let capped = exp.min(self.max_delay);
         let jittered = capped.mul_f64(0.5 + 0.5 * unit_random());
         match retry_after {
@@ -78,22 +76,13 @@ mod tests {
             ..RetryPolicy::default()
         };
         let d0 = p.backoff(0, None);
-        assert!(
-            d0 >= Duration::from_millis(50) && d0 < Duration::from_millis(100),
-            "{d0:?}"
-        );
+        assert!(d0 >= Duration::from_millis(50) && d0 < Duration::from_millis(100), "{d0:?}");
         let d3 = p.backoff(3, None);
-        assert!(
-            d3 >= Duration::from_millis(400) && d3 < Duration::from_millis(800),
-            "{d3:?}"
-        );
+        assert!(d3 >= Duration::from_millis(400) && d3 < Duration::from_millis(800), "{d3:?}");
         for r in [10, 31, 40, u32::MAX] {
             assert!(p.backoff(r, None) < Duration::from_secs(2));
         }
-        assert_eq!(
-            p.backoff(0, Some(Duration::from_secs(60))),
-            Duration::from_secs(2)
-        );
+        assert_eq!(p.backoff(0, Some(Duration::from_secs(60))), Duration::from_secs(2));
         // Jitter: not every draw is the same.
         let draws: std::collections::HashSet<_> = (0..20).map(|_| p.backoff(5, None)).collect();
         assert!(draws.len() > 1);

@@ -66,9 +66,7 @@ mod tests {
     #[test]
     fn refuses_unsendable_values() {
         assert!(Secret::new("  ", "access token").is_err());
-        let e = Secret::new("ab cd", "access token")
-            .unwrap_err()
-            .to_string();
+        let e = Secret::new("ab cd", "access token").unwrap_err().to_string();
         assert!(!e.contains("ab cd"));
         assert!(Secret::new("tok\u{e9}", "access token").is_err());
     }

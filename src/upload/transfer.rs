@@ -96,10 +96,7 @@ impl Client {
                 .put(url)
                 .header(CONTENT_TYPE, "video/mp4")
                 .header(CONTENT_LENGTH, chunk.len)
-                .header(
-                    CONTENT_RANGE,
-                    format!("bytes {}-{}/{}", chunk.first, chunk.last(), total),
-                )
+                .header(CONTENT_RANGE, format!("bytes {}-{}/{}", chunk.first, chunk.last(), total))
                 .timeout(self.policy.chunk_timeout)
                 .body(body)
                 .send();
@@ -115,15 +112,11 @@ impl Client {
                 Err(e) => (true, None, transport("chunk upload", e)),
                 Ok(resp) => {
                     let status = resp.status();
-                    let server_range = resp
-                        .headers()
-                        .get(CONTENT_RANGE)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_received);
+                    let server_range =
+                        resp.headers().get(CONTENT_RANGE).and_then(|v| v.to_str().ok()).and_then(parse_received);
                     match status {
                         StatusCode::CREATED => {
-                            if chunk.index + 1 == plan.chunk_count() || server_range == Some(total)
-                            {
+                            if chunk.index + 1 == plan.chunk_count() || server_range == Some(total) {
                                 return Ok(());
                             }
                             return Err(UploadError::Protocol {
@@ -228,10 +221,7 @@ fn resume_point(plan: &ChunkPlan, received: u64) -> Result<Option<Chunk>, Transf
     if received > plan.video_size() {
         return Err(UploadError::Protocol {
             what: "chunk upload",
-            detail: format!(
-                "TikTok claims {received} bytes of a {} byte file",
-                plan.video_size()
-            ),
+            detail: format!("TikTok claims {received} bytes of a {} byte file", plan.video_size()),
         }
         .into());
     }
@@ -252,49 +242,25 @@ fn parse_received(value: &str) -> Option<u64> {
 }
 
 async fn file_size(path: &Path) -> Result<u64, UploadError> {
-    let meta = tokio::fs::metadata(path)
-        .await
-        .map_err(|source| UploadError::Io {
-            path: path.into(),
-            source,
-        })?;
+    let meta = tokio::fs::metadata(path).await.map_err(|source| UploadError::Io { path: path.into(), source })?;
     if !meta.is_file() {
-        return Err(UploadError::Invalid(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
+        return Err(UploadError::Invalid(format!("{} is not a regular file", path.display())));
     }
     Ok(meta.len())
 }
 
 /// A streaming body of exactly `chunk.len` bytes read from disk, counting bytes into `sent`.
-async fn chunk_body(
-    path: &Path,
-    chunk: Chunk,
-    total: u64,
-    sent: Arc<AtomicU64>,
-) -> Result<reqwest::Body, TransferEnd> {
-    let io_err = |source| UploadError::Io {
-        path: path.into(),
-        source,
-    };
+async fn chunk_body(path: &Path, chunk: Chunk, total: u64, sent: Arc<AtomicU64>) -> Result<reqwest::Body, TransferEnd> {
+    let io_err = |source| UploadError::Io { path: path.into(), source };
     let mut file = tokio::fs::File::open(path).await.map_err(io_err)?;
     let actual = file.metadata().await.map_err(io_err)?.len();
     if actual != total {
-        return Err(UploadError::FileChanged {
-            path: path.into(),
-            expected: total,
-            actual,
-        }
-        .into());
+        return Err(UploadError::FileChanged { path: path.into(), expected: total, actual }.into());
     }
-    file.seek(std::io::SeekFrom::Start(chunk.first))
-        .await
-        .map_err(io_err)?;
-    let stream =
-        ReaderStream::with_capacity(file.take(chunk.len), READ_BUF).inspect_ok(move |bytes| {
-            sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        });
+    file.seek(std::io::SeekFrom::Start(chunk.first)).await.map_err(io_err)?;
+    let stream = ReaderStream::with_capacity(file.take(chunk.len), READ_BUF).inspect_ok(move |bytes| {
+        sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    });
     Ok(reqwest::Body::wrap_stream(stream))
 }
 

@@ -34,9 +34,7 @@ mod tests {
     fn picture(w: u32, h: u32) -> Frame {
         let mut f = Frame::black(w, h);
         for (i, v) in f.y.iter_mut().enumerate() {
-            *v = ((i % w as usize) / 8
-                + (i / w as usize) / 8
-                + (i.wrapping_mul(2_654_435_761) >> 9) % 32) as u8;
+            *v = ((i % w as usize) / 8 + (i / w as usize) / 8 + (i.wrapping_mul(2_654_435_761) >> 9) % 32) as u8;
         }
         f
     }
@@ -73,21 +71,11 @@ mod tests {
             let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
             println!("{label:<40} {ms:7.2} ms/frame");
         };
-        for (w, h, rot) in [
-            (3840, 2160, 0),
-            (1280, 720, 0),
-            (3840, 2160, 90),
-            (1920, 1080, 0),
-        ] {
+        for (w, h, rot) in [(3840, 2160, 0), (1280, 720, 0), (3840, 2160, 90), (1920, 1080, 0)] {
             let input = picture(w, h);
             for fit in [Fit::Crop, Fit::Pad, Fit::Blur] {
                 let plan = GeometryPlan::new(w, h, rot, (1, 1), false, 1080, 1920, fit).unwrap();
-                time(
-                    &format!("{w}x{h} rot{rot} {fit:?}"),
-                    &plan,
-                    TransformOptions::default(),
-                    &input,
-                );
+                time(&format!("{w}x{h} rot{rot} {fit:?}"), &plan, TransformOptions::default(), &input);
             }
         }
         let input = picture(3840, 2160);
@@ -97,12 +85,7 @@ mod tests {
                 for simd in [Simd::Sse41, Simd::Avx2] {
                     let opts = TransformOptions { filter, simd };
                     if Transformer::with_options(&plan, opts).is_ok() {
-                        time(
-                            &format!("4k {fit:?} {filter:?} {simd:?}"),
-                            &plan,
-                            opts,
-                            &input,
-                        );
+                        time(&format!("4k {fit:?} {filter:?} {simd:?}"), &plan, opts, &input);
                     }
                 }
             }

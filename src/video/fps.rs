@@ -88,9 +88,7 @@ impl FrameRateConverter {
             // A broken timestamp: treat the frame as following the previous one directly.
             return self.next;
         }
-        (x + 0.5 + TIE_SLACK)
-            .floor()
-            .clamp(0.0, self.max_slots as f64) as u64
+        (x + 0.5 + TIE_SLACK).floor().clamp(0.0, self.max_slots as f64) as u64
     }
 
     /// Feeds one source frame; returns the run of output slots the *previous* frame fills
@@ -106,11 +104,7 @@ impl FrameRateConverter {
     /// filling output slots up to `round((end - start) * fps)` in total with the last frame.
     pub fn finish_run(&mut self, end: f64) -> Option<Repeat> {
         let total = (end - self.start) * f64::from(self.fps);
-        let total = if total.is_finite() {
-            total.round().clamp(0.0, self.max_slots as f64) as u64
-        } else {
-            self.next
-        };
+        let total = if total.is_finite() { total.round().clamp(0.0, self.max_slots as f64) as u64 } else { self.next };
         let last = self.pending.take()?;
         self.run_until(last, total)
     }
@@ -121,12 +115,7 @@ impl FrameRateConverter {
             // Replaced before it reached a slot of its own: dropped.
             return None;
         }
-        let run = Repeat {
-            frame,
-            first: self.next,
-            count: until - self.next,
-            fps: self.fps,
-        };
+        let run = Repeat { frame, first: self.next, count: until - self.next, fps: self.fps };
         self.next = until;
         Some(run)
     }
@@ -136,16 +125,12 @@ impl FrameRateConverter {
     /// A gap of `g` seconds in the source yields `g × fps` copies at once: pipelines should
     /// prefer [`FrameRateConverter::push_run`], which repeats lazily.
     pub fn push(&mut self, frame: Frame) -> Vec<Frame> {
-        self.push_run(frame)
-            .map(|r| r.frames().collect())
-            .unwrap_or_default()
+        self.push_run(frame).map(|r| r.frames().collect()).unwrap_or_default()
     }
 
     /// Ends the stream (see [`FrameRateConverter::finish_run`]); returns the remaining frames.
     pub fn finish(&mut self, end: f64) -> Vec<Frame> {
-        self.finish_run(end)
-            .map(|r| r.frames().collect())
-            .unwrap_or_default()
+        self.finish_run(end).map(|r| r.frames().collect()).unwrap_or_default()
     }
 }
 
@@ -188,9 +173,7 @@ mod tests {
 
     #[test]
     fn same_rate_is_one_to_one_even_with_millisecond_timestamps() {
-        let ms: Vec<f64> = (0..90)
-            .map(|i| (i as f64 * 1000.0 / 30.0).round() / 1000.0)
-            .collect();
+        let ms: Vec<f64> = (0..90).map(|i| (i as f64 * 1000.0 / 30.0).round() / 1000.0).collect();
         let tags = convert(30, 0.0, &ms, 3.0);
         assert_eq!(tags, (0..90).collect::<Vec<_>>());
     }
@@ -223,11 +206,7 @@ mod tests {
             let pts = cfr(29.97, 300);
             let end = 300.0 / 29.97;
             let tags = convert(fps, 0.0, &pts, end);
-            assert_eq!(
-                tags.len() as f64,
-                (end * f64::from(fps)).round(),
-                "{fps} fps"
-            );
+            assert_eq!(tags.len() as f64, (end * f64::from(fps)).round(), "{fps} fps");
             assert!(tags.windows(2).all(|w| w[0] <= w[1]), "order at {fps} fps");
         }
     }

@@ -8,17 +8,7 @@ use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
 
 /// How a picture whose shape differs from the output is fitted into it.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Fit {
     /// Scale to fill the output and cut off what overflows, keeping the centre.
@@ -47,12 +37,7 @@ pub struct Rect {
 impl Rect {
     /// The chroma-plane rectangle for 4:2:0 (exact because the rect is even-aligned).
     pub fn half(&self) -> Rect {
-        Rect {
-            x: self.x / 2,
-            y: self.y / 2,
-            w: self.w / 2,
-            h: self.h / 2,
-        }
+        Rect { x: self.x / 2, y: self.y / 2, w: self.w / 2, h: self.h / 2 }
     }
 
     /// True when the rectangle has no pixels.
@@ -77,12 +62,7 @@ pub struct Region {
 impl Region {
     /// The same region in a plane subsampled by two in both directions.
     pub fn half(&self) -> Region {
-        Region {
-            left: self.left / 2.0,
-            top: self.top / 2.0,
-            width: self.width / 2.0,
-            height: self.height / 2.0,
-        }
+        Region { left: self.left / 2.0, top: self.top / 2.0, width: self.width / 2.0, height: self.height / 2.0 }
     }
 }
 
@@ -139,17 +119,12 @@ impl GeometryPlan {
     ) -> Result<GeometryPlan> {
         for (what, v) in [("source width", src_w), ("source height", src_h)] {
             if v == 0 || v > MAX_DIMENSION {
-                return Err(Error::limit(
-                    "video geometry",
-                    format!("{what} {v} not in 1..={MAX_DIMENSION}"),
-                ));
+                return Err(Error::limit("video geometry", format!("{what} {v} not in 1..={MAX_DIMENSION}")));
             }
         }
         for (what, v) in [("output width", out_w), ("output height", out_h)] {
             if v == 0 || v % 2 != 0 || v > MAX_DIMENSION {
-                return Err(Error::Invalid(format!(
-                    "{what} {v} must be even and in 2..={MAX_DIMENSION}"
-                )));
+                return Err(Error::Invalid(format!("{what} {v} must be even and in 2..={MAX_DIMENSION}")));
             }
         }
         let rotation = match rotation % 360 {
@@ -161,11 +136,7 @@ impl GeometryPlan {
                 ))
             }
         };
-        let sar = if sar.0 == 0 || sar.1 == 0 {
-            (1, 1)
-        } else {
-            sar
-        };
+        let sar = if sar.0 == 0 || sar.1 == 0 { (1, 1) } else { sar };
         let sar_ratio = f64::from(sar.0) / f64::from(sar.1);
         if !(1.0 / MAX_SAR_RATIO..=MAX_SAR_RATIO).contains(&sar_ratio) {
             return Err(Error::limit(
@@ -175,43 +146,21 @@ impl GeometryPlan {
         }
 
         let quarter = rotation == 90 || rotation == 270;
-        let (rw, rh) = if quarter {
-            (src_h, src_w)
-        } else {
-            (src_w, src_h)
-        };
+        let (rw, rh) = if quarter { (src_h, src_w) } else { (src_w, src_h) };
         // A quarter turn swaps which axis the pixel stretch applies to.
-        let (sx, sy) = if quarter {
-            (sar.1, sar.0)
-        } else {
-            (sar.0, sar.1)
-        };
+        let (sx, sy) = if quarter { (sar.1, sar.0) } else { (sar.0, sar.1) };
         let (sx, sy) = (f64::from(sx), f64::from(sy));
         let (rwf, rhf) = (f64::from(rw), f64::from(rh));
         let (owf, ohf) = (f64::from(out_w), f64::from(out_h));
         let picture_aspect = rwf * sx / (rhf * sy);
         let out_aspect = owf / ohf;
 
-        let whole = Region {
-            left: 0.0,
-            top: 0.0,
-            width: rwf,
-            height: rhf,
-        };
-        let full = Rect {
-            x: 0,
-            y: 0,
-            w: out_w,
-            h: out_h,
-        };
+        let whole = Region { left: 0.0, top: 0.0, width: rwf, height: rhf };
+        let full = Rect { x: 0, y: 0, w: out_w, h: out_h };
         let fitted = fit_rect(picture_aspect, out_w, out_h);
 
         let (picture_src, picture_rect, background_src) = match fit {
-            Fit::Crop => (
-                fill_region(rwf, rhf, picture_aspect, out_aspect),
-                full,
-                None,
-            ),
+            Fit::Crop => (fill_region(rwf, rhf, picture_aspect, out_aspect), full, None),
             Fit::Pad => (whole, fitted, None),
             Fit::Blur => {
                 // The fitted rect has the picture's display shape, so the fill region of the
@@ -261,30 +210,10 @@ impl GeometryPlan {
         let r = self.picture_rect;
         let (ow, oh) = (self.out_width, self.out_height);
         let candidates = [
-            Rect {
-                x: 0,
-                y: 0,
-                w: ow,
-                h: r.y,
-            },
-            Rect {
-                x: 0,
-                y: r.y + r.h,
-                w: ow,
-                h: oh - r.y - r.h,
-            },
-            Rect {
-                x: 0,
-                y: r.y,
-                w: r.x,
-                h: r.h,
-            },
-            Rect {
-                x: r.x + r.w,
-                y: r.y,
-                w: ow - r.x - r.w,
-                h: r.h,
-            },
+            Rect { x: 0, y: 0, w: ow, h: r.y },
+            Rect { x: 0, y: r.y + r.h, w: ow, h: oh - r.y - r.h },
+            Rect { x: 0, y: r.y, w: r.x, h: r.h },
+            Rect { x: r.x + r.w, y: r.y, w: ow - r.x - r.w, h: r.h },
         ];
         candidates.into_iter().filter(|b| !b.is_empty()).collect()
     }
@@ -295,20 +224,10 @@ impl GeometryPlan {
 fn fill_region(w: f64, h: f64, aspect: f64, target: f64) -> Region {
     if aspect > target {
         let width = w * target / aspect;
-        Region {
-            left: (w - width) / 2.0,
-            top: 0.0,
-            width,
-            height: h,
-        }
+        Region { left: (w - width) / 2.0, top: 0.0, width, height: h }
     } else {
         let height = h * aspect / target;
-        Region {
-            left: 0.0,
-            top: (h - height) / 2.0,
-            width: w,
-            height,
-        }
+        Region { left: 0.0, top: (h - height) / 2.0, width: w, height }
     }
 }
 
@@ -346,15 +265,7 @@ mod tests {
     fn landscape_pad_is_full_width_centred() {
         let p = plan(1920, 1080, 0, (1, 1), Fit::Pad);
         // 1080 wide at 16:9 is 607.5 tall: rounded to even 608, centred on an even line.
-        assert_eq!(
-            p.picture_rect,
-            Rect {
-                x: 0,
-                y: 656,
-                w: 1080,
-                h: 608
-            }
-        );
+        assert_eq!(p.picture_rect, Rect { x: 0, y: 656, w: 1080, h: 608 });
         let bars = p.bars();
         assert_eq!(bars.len(), 2);
         let covered: u32 = bars.iter().map(|b| b.w * b.h).sum::<u32>() + 1080 * 608;
@@ -364,15 +275,7 @@ mod tests {
     #[test]
     fn landscape_crop_takes_centre_columns() {
         let p = plan(1920, 1080, 0, (1, 1), Fit::Crop);
-        assert_eq!(
-            p.picture_rect,
-            Rect {
-                x: 0,
-                y: 0,
-                w: 1080,
-                h: 1920
-            }
-        );
+        assert_eq!(p.picture_rect, Rect { x: 0, y: 0, w: 1080, h: 1920 });
         let r = p.picture_src;
         assert!((r.width - 1080.0 * 1080.0 / 1920.0).abs() < 1e-9);
         assert!((r.left + r.width / 2.0 - 960.0).abs() < 1e-9);
@@ -384,41 +287,17 @@ mod tests {
         let p = plan(640, 360, 90, (1, 1), Fit::Pad);
         assert_eq!((p.rotated_width, p.rotated_height), (360, 640));
         // 360x640 has the output's shape exactly: no bars.
-        assert_eq!(
-            p.picture_rect,
-            Rect {
-                x: 0,
-                y: 0,
-                w: 1080,
-                h: 1920
-            }
-        );
+        assert_eq!(p.picture_rect, Rect { x: 0, y: 0, w: 1080, h: 1920 });
         // A 2:1 stretched coded picture turned a quarter is stretched vertically.
         let p = plan(480, 480, 270, (2, 1), Fit::Pad);
-        assert_eq!(
-            p.picture_rect,
-            Rect {
-                x: 60,
-                y: 0,
-                w: 960,
-                h: 1920
-            }
-        );
+        assert_eq!(p.picture_rect, Rect { x: 60, y: 0, w: 960, h: 1920 });
     }
 
     #[test]
     fn sar_shapes_the_pad() {
         // 480x480 coded with 4:3 pixels is a 640x480 picture.
         let p = plan(480, 480, 0, (4, 3), Fit::Pad);
-        assert_eq!(
-            p.picture_rect,
-            Rect {
-                x: 0,
-                y: 554,
-                w: 1080,
-                h: 810
-            }
-        );
+        assert_eq!(p.picture_rect, Rect { x: 0, y: 554, w: 1080, h: 810 });
     }
 
     #[test]
@@ -430,9 +309,7 @@ mod tests {
         assert!((bg.left + bg.width / 2.0 - 540.0).abs() < 1e-9);
         assert!((bg.top - 656.0).abs() < 1e-9);
         // Same shape as the output: nothing to blur.
-        assert!(plan(540, 960, 0, (1, 1), Fit::Blur)
-            .background_src
-            .is_none());
+        assert!(plan(540, 960, 0, (1, 1), Fit::Blur).background_src.is_none());
     }
 
     #[test]
@@ -440,11 +317,7 @@ mod tests {
         assert!(plan(1080, 1920, 0, (1, 1), Fit::Crop).is_identity());
         assert!(plan(1080, 1920, 0, (0, 0), Fit::Crop).is_identity());
         assert!(!plan(1080, 1920, 180, (1, 1), Fit::Crop).is_identity());
-        assert!(
-            !GeometryPlan::new(1080, 1920, 0, (1, 1), true, 1080, 1920, Fit::Crop)
-                .unwrap()
-                .is_identity()
-        );
+        assert!(!GeometryPlan::new(1080, 1920, 0, (1, 1), true, 1080, 1920, Fit::Crop).unwrap().is_identity());
         assert!(GeometryPlan::new(0, 10, 0, (1, 1), false, 1080, 1920, Fit::Crop).is_err());
         assert!(GeometryPlan::new(10, 10, 45, (1, 1), false, 1080, 1920, Fit::Crop).is_err());
         assert!(GeometryPlan::new(10, 10, 0, (1000, 1), false, 1080, 1920, Fit::Crop).is_err());

@@ -11,14 +11,7 @@ const TILE: usize = 64;
 /// mapping every sample through `lut` when given. `dst` is resized to `w * h`.
 ///
 /// `rotation` must be 90, 180 or 270; the caller (the geometry plan) guarantees it.
-pub(crate) fn rotate_plane(
-    src: &[u8],
-    w: usize,
-    h: usize,
-    rotation: u32,
-    lut: Option<&[u8; 256]>,
-    dst: &mut Vec<u8>,
-) {
+pub(crate) fn rotate_plane(src: &[u8], w: usize, h: usize, rotation: u32, lut: Option<&[u8; 256]>, dst: &mut Vec<u8>) {
     dst.resize(w * h, 0);
     if w == 0 || h == 0 {
         return;
@@ -29,59 +22,48 @@ pub(crate) fn rotate_plane(
     }
 }
 
-fn rotate_with(
-    src: &[u8],
-    w: usize,
-    h: usize,
-    rotation: u32,
-    dst: &mut [u8],
-    map: impl Fn(u8) -> u8 + Sync,
-) {
+fn rotate_with(src: &[u8], w: usize, h: usize, rotation: u32, dst: &mut [u8], map: impl Fn(u8) -> u8 + Sync) {
     match rotation {
         180 => {
             // Output row r is input row h-1-r reversed: already sequential in both.
-            dst.par_chunks_mut(w.max(1) * 32)
-                .enumerate()
-                .for_each(|(band, out)| {
-                    for (i, row) in out.chunks_exact_mut(w).enumerate() {
-                        let r = band * 32 + i;
-                        let s = &src[(h - 1 - r) * w..(h - r) * w];
-                        for (d, &v) in row.iter_mut().zip(s.iter().rev()) {
-                            *d = map(v);
-                        }
+            dst.par_chunks_mut(w.max(1) * 32).enumerate().for_each(|(band, out)| {
+                for (i, row) in out.chunks_exact_mut(w).enumerate() {
+                    let r = band * 32 + i;
+                    let s = &src[(h - 1 - r) * w..(h - r) * w];
+                    for (d, &v) in row.iter_mut().zip(s.iter().rev()) {
+                        *d = map(v);
                     }
-                });
+                }
+            });
         }
         90 | 270 => {
             // Output is h wide and w tall.
             let (dw, dh) = (h, w);
-            dst.par_chunks_mut(dw * TILE)
-                .enumerate()
-                .for_each(|(band, out)| {
-                    let r0 = band * TILE;
-                    let rows = out.len() / dw;
-                    for c0 in (0..dw).step_by(TILE) {
-                        let c1 = (c0 + TILE).min(dw);
-                        for i in 0..rows {
-                            let r = r0 + i;
-                            let drow = &mut out[i * dw + c0..i * dw + c1];
-                            if rotation == 90 {
-                                // dst(r, c) = src(h-1-c, r)
-                                for (k, d) in drow.iter_mut().enumerate() {
-                                    let c = c0 + k;
-                                    *d = map(src[(h - 1 - c) * w + r]);
-                                }
-                            } else {
-                                // dst(r, c) = src(c, w-1-r)
-                                for (k, d) in drow.iter_mut().enumerate() {
-                                    let c = c0 + k;
-                                    *d = map(src[c * w + (w - 1 - r)]);
-                                }
+            dst.par_chunks_mut(dw * TILE).enumerate().for_each(|(band, out)| {
+                let r0 = band * TILE;
+                let rows = out.len() / dw;
+                for c0 in (0..dw).step_by(TILE) {
+                    let c1 = (c0 + TILE).min(dw);
+                    for i in 0..rows {
+                        let r = r0 + i;
+                        let drow = &mut out[i * dw + c0..i * dw + c1];
+                        if rotation == 90 {
+                            // dst(r, c) = src(h-1-c, r)
+                            for (k, d) in drow.iter_mut().enumerate() {
+                                let c = c0 + k;
+                                *d = map(src[(h - 1 - c) * w + r]);
+                            }
+                        } else {
+                            // dst(r, c) = src(c, w-1-r)
+                            for (k, d) in drow.iter_mut().enumerate() {
+                                let c = c0 + k;
+                                *d = map(src[c * w + (w - 1 - r)]);
                             }
                         }
                     }
-                    debug_assert!(r0 + rows <= dh);
-                });
+                }
+                debug_assert!(r0 + rows <= dh);
+            });
         }
         _ => {
             for (d, &v) in dst.iter_mut().zip(src) {

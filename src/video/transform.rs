@@ -105,9 +105,7 @@ impl Transformer {
             Simd::Avx2 => CpuExtensions::Avx2,
             #[cfg(not(target_arch = "x86_64"))]
             other => {
-                return Err(Error::Invalid(format!(
-                    "{other:?} is only available on x86-64"
-                )));
+                return Err(Error::Invalid(format!("{other:?} is only available on x86-64")));
             }
         };
         if !ext.is_supported() {
@@ -122,14 +120,8 @@ impl Transformer {
             rotated: Default::default(),
             small: Default::default(),
             blur_tmp: Vec::new(),
-            range_luts: [
-                lut(|v| 16.0 + v * 219.0 / 255.0),
-                lut(|v| 128.0 + (v - 128.0) * 224.0 / 255.0),
-            ],
-            darken_luts: [
-                lut(|v| 16.0 + (v - 16.0) * BACKGROUND_GAIN),
-                lut(|v| 128.0 + (v - 128.0) * BACKGROUND_GAIN),
-            ],
+            range_luts: [lut(|v| 16.0 + v * 219.0 / 255.0), lut(|v| 128.0 + (v - 128.0) * 224.0 / 255.0)],
+            darken_luts: [lut(|v| 16.0 + (v - 16.0) * BACKGROUND_GAIN), lut(|v| 128.0 + (v - 128.0) * BACKGROUND_GAIN)],
         })
     }
 
@@ -140,14 +132,7 @@ impl Transformer {
 
     /// Transforms one frame into a new output frame with the same `pts`.
     pub fn apply(&mut self, input: &Frame) -> Result<Frame> {
-        let mut out = Frame {
-            width: 0,
-            height: 0,
-            y: Vec::new(),
-            u: Vec::new(),
-            v: Vec::new(),
-            pts: 0.0,
-        };
+        let mut out = Frame { width: 0, height: 0, y: Vec::new(), u: Vec::new(), v: Vec::new(), pts: 0.0 };
         self.apply_into(input, &mut out)?;
         Ok(out)
     }
@@ -175,11 +160,7 @@ impl Transformer {
         let (scw, sch) = Frame::chroma_size(input.width, input.height);
         let rotating = plan.rotation != 0;
         let range_in_rotation = rotating && plan.full_range;
-        let inputs: [(&[u8], usize, usize); 3] = [
-            (&input.y, sw, sh),
-            (&input.u, scw, sch),
-            (&input.v, scw, sch),
-        ];
+        let inputs: [(&[u8], usize, usize); 3] = [(&input.y, sw, sh), (&input.u, scw, sch), (&input.v, scw, sch)];
         let mut planes: [(&[u8], u32, u32); 3] = [(&[], 0, 0); 3];
         if rotating {
             for (i, ((src, w, h), buf)) in inputs.iter().zip(self.rotated.iter_mut()).enumerate() {
@@ -187,11 +168,7 @@ impl Transformer {
                 rotate_plane(src, *w, *h, plan.rotation, lut, buf);
             }
             for (i, (_, w, h)) in inputs.iter().enumerate() {
-                let (w, h) = if plan.rotation == 180 {
-                    (*w, *h)
-                } else {
-                    (*h, *w)
-                };
+                let (w, h) = if plan.rotation == 180 { (*w, *h) } else { (*h, *w) };
                 planes[i] = (&self.rotated[i], dim(w)?, dim(h)?);
             }
         } else {
@@ -201,31 +178,13 @@ impl Transformer {
         }
 
         let alg = self.options.filter.alg();
-        let outs: [(&mut Vec<u8>, u32, u32); 3] = [
-            (&mut out.y, ow, oh),
-            (&mut out.u, dim(ocw)?, dim(och)?),
-            (&mut out.v, dim(ocw)?, dim(och)?),
-        ];
+        let outs: [(&mut Vec<u8>, u32, u32); 3] =
+            [(&mut out.y, ow, oh), (&mut out.u, dim(ocw)?, dim(och)?), (&mut out.v, dim(ocw)?, dim(och)?)];
         for (i, ((src, w, h), (dst, dw, dh))) in planes.into_iter().zip(outs).enumerate() {
             let chroma = i > 0;
-            let region = if chroma {
-                plan.picture_src.half()
-            } else {
-                plan.picture_src
-            };
-            let rect = if chroma {
-                plan.picture_rect.half()
-            } else {
-                plan.picture_rect
-            };
-            scale_into(
-                &mut self.resizer,
-                alg,
-                (src, w, h),
-                region,
-                (dst, dw, dh),
-                rect,
-            )?;
+            let region = if chroma { plan.picture_src.half() } else { plan.picture_src };
+            let rect = if chroma { plan.picture_rect.half() } else { plan.picture_rect };
+            scale_into(&mut self.resizer, alg, (src, w, h), region, (dst, dw, dh), rect)?;
             if plan.full_range && !range_in_rotation {
                 map_rect(dst, dw, rect, &self.range_luts[usize::from(chroma)]);
             }
@@ -250,35 +209,18 @@ impl Transformer {
         let small_w = even_div(ow, BLUR_DOWNSCALE);
         let small_h = even_div(oh, BLUR_DOWNSCALE);
         let bars = plan.bars();
-        let (ocw, och) = (
-            dim(Frame::chroma_size(ow, oh).0)?,
-            dim(Frame::chroma_size(ow, oh).1)?,
-        );
-        let outs: [(&mut Vec<u8>, u32, u32); 3] = [
-            (&mut out.y, ow, oh),
-            (&mut out.u, ocw, och),
-            (&mut out.v, ocw, och),
-        ];
+        let (ocw, och) = (dim(Frame::chroma_size(ow, oh).0)?, dim(Frame::chroma_size(ow, oh).1)?);
+        let outs: [(&mut Vec<u8>, u32, u32); 3] =
+            [(&mut out.y, ow, oh), (&mut out.u, ocw, och), (&mut out.v, ocw, och)];
         for (i, (dst, dw, dh)) in outs.into_iter().enumerate() {
             let chroma = i > 0;
-            let (sw, sh) = if chroma {
-                (small_w / 2, small_h / 2)
-            } else {
-                (small_w, small_h)
-            };
+            let (sw, sh) = if chroma { (small_w / 2, small_h / 2) } else { (small_w, small_h) };
             let small = &mut self.small[i];
             small.resize(sw as usize * sh as usize, 0);
             let region = if chroma { bg.half() } else { bg };
             // Box averaging on the way down is itself a blur and the cheapest filter.
             let down = ResizeAlg::Convolution(FilterType::Box);
-            scale_into(
-                &mut self.resizer,
-                down,
-                (dst, dw, dh),
-                region,
-                (small, sw, sh),
-                full(sw, sh),
-            )?;
+            scale_into(&mut self.resizer, down, (dst, dw, dh), region, (small, sw, sh), full(sw, sh))?;
             for _ in 0..BLUR_PASSES {
                 box_blur(small, sw as usize, sh as usize, &mut self.blur_tmp);
             }
@@ -298,14 +240,7 @@ impl Transformer {
                     width: f64::from(bar.w) * sx,
                     height: f64::from(bar.h) * sy,
                 };
-                scale_into(
-                    &mut self.resizer,
-                    up,
-                    (small, sw, sh),
-                    from,
-                    (dst, dw, dh),
-                    bar,
-                )?;
+                scale_into(&mut self.resizer, up, (small, sw, sh), from, (dst, dw, dh), bar)?;
             }
         }
         Ok(())
@@ -336,10 +271,7 @@ fn even_div(v: u32, d: u32) -> u32 {
 fn check_frame(f: &Frame, w: u32, h: u32) -> Result<()> {
     if f.width != w || f.height != h {
         return Err(Error::unsupported(
-            format!(
-                "picture size change mid-stream ({w}x{h} to {}x{})",
-                f.width, f.height
-            ),
+            format!("picture size change mid-stream ({w}x{h} to {}x{})", f.width, f.height),
             "re-export the video with one resolution throughout",
         ));
     }
@@ -349,12 +281,7 @@ fn check_frame(f: &Frame, w: u32, h: u32) -> Result<()> {
     if luma != Some(f.y.len()) || chroma != Some(f.u.len()) || chroma != Some(f.v.len()) {
         return Err(Error::codec(
             "video transform",
-            format!(
-                "{w}x{h} frame has planes of {}/{}/{} bytes",
-                f.y.len(),
-                f.u.len(),
-                f.v.len()
-            ),
+            format!("{w}x{h} frame has planes of {}/{}/{} bytes", f.y.len(), f.u.len(), f.v.len()),
         ));
     }
     Ok(())
@@ -375,24 +302,14 @@ fn scale_into(
     let err = |e: &dyn std::fmt::Display| Error::codec("video scale", e);
     let src = TypedImageRef::<U8>::from_buffer(sw, sh, src).map_err(|e| err(&e))?;
     let mut dst = TypedImage::<U8>::from_buffer(dw, dh, dst).map_err(|e| err(&e))?;
-    let options = ResizeOptions::new().resize_alg(alg).crop(
-        region.left,
-        region.top,
-        region.width,
-        region.height,
-    );
+    let options = ResizeOptions::new().resize_alg(alg).crop(region.left, region.top, region.width, region.height);
     if rect == full(dw, dh) {
-        resizer
-            .resize_typed(&src, &mut dst, &options)
-            .map_err(|e| err(&e))
+        resizer.resize_typed(&src, &mut dst, &options).map_err(|e| err(&e))
     } else {
-        let mut part = fast_image_resize::images::TypedCroppedImageMut::from_ref(
-            &mut dst, rect.x, rect.y, rect.w, rect.h,
-        )
-        .map_err(|e| err(&e))?;
-        resizer
-            .resize_typed(&src, &mut part, &options)
-            .map_err(|e| err(&e))
+        let mut part =
+            fast_image_resize::images::TypedCroppedImageMut::from_ref(&mut dst, rect.x, rect.y, rect.w, rect.h)
+                .map_err(|e| err(&e))?;
+        resizer.resize_typed(&src, &mut part, &options).map_err(|e| err(&e))
     }
 }
 
@@ -415,11 +332,7 @@ fn fill_rect(plane: &mut [u8], stride: u32, rect: Rect, value: u8) {
 fn rows_mut(plane: &mut [u8], stride: u32, rect: Rect) -> impl Iterator<Item = &mut [u8]> {
     let stride = stride as usize;
     let (x, w) = (rect.x as usize, rect.w as usize);
-    plane
-        .chunks_exact_mut(stride.max(1))
-        .skip(rect.y as usize)
-        .take(rect.h as usize)
-        .map(move |row| &mut row[x..x + w])
+    plane.chunks_exact_mut(stride.max(1)).skip(rect.y as usize).take(rect.h as usize).map(move |row| &mut row[x..x + w])
 }
 
 /// A 256-entry lookup table from a level mapping, rounded and clamped.
@@ -462,19 +375,12 @@ mod tests {
 
     /// A frame with four flat quadrants (luma and chroma distinct per quadrant):
     /// top-left, top-right, bottom-left, bottom-right.
-    const QUADS: [(u8, u8, u8); 4] = [
-        (60, 90, 200),
-        (120, 200, 60),
-        (180, 60, 110),
-        (230, 160, 160),
-    ];
+    const QUADS: [(u8, u8, u8); 4] = [(60, 90, 200), (120, 200, 60), (180, 60, 110), (230, 160, 160)];
 
     fn quadrants(w: u32, h: u32) -> Frame {
         let mut f = Frame::black(w, h);
         let (cw, ch) = Frame::chroma_size(w, h);
-        let q = |x: usize, y: usize, w: usize, h: usize| {
-            usize::from(x >= w / 2) + 2 * usize::from(y >= h / 2)
-        };
+        let q = |x: usize, y: usize, w: usize, h: usize| usize::from(x >= w / 2) + 2 * usize::from(y >= h / 2);
         for y in 0..h as usize {
             for x in 0..w as usize {
                 f.y[y * w as usize + x] = QUADS[q(x, y, w as usize, h as usize)].0;
@@ -517,10 +423,7 @@ mod tests {
 
     /// Luma rows that are entirely limited black, from the top and from the bottom.
     fn black_rows(f: &Frame) -> (usize, usize) {
-        let rows: Vec<bool> =
-            f.y.chunks(f.width as usize)
-                .map(|r| r.iter().all(|&v| v == 16))
-                .collect();
+        let rows: Vec<bool> = f.y.chunks(f.width as usize).map(|r| r.iter().all(|&v| v == 16)).collect();
         let top = rows.iter().take_while(|&&b| b).count();
         let bottom = rows.iter().rev().take_while(|&&b| b).count();
         (top, bottom)
@@ -528,10 +431,7 @@ mod tests {
 
     #[test]
     fn pad_landscape_has_black_bars_and_quadrants_in_place() {
-        let out = run(
-            &plan(640, 360, 0, (1, 1), false, Fit::Pad),
-            &quadrants(640, 360),
-        );
+        let out = run(&plan(640, 360, 0, (1, 1), false, Fit::Pad), &quadrants(640, 360));
         // 1080x608 picture centred at y=656.
         assert_eq!(black_rows(&out), (656, 1920 - 656 - 608));
         assert!(out.u[..328 * 540].iter().all(|&v| v == 128));
@@ -544,10 +444,7 @@ mod tests {
     #[test]
     fn crop_keeps_the_centre() {
         // Landscape crop keeps the middle 9:16 columns, where the quadrant boundary is.
-        let out = run(
-            &plan(640, 360, 0, (1, 1), false, Fit::Crop),
-            &quadrants(640, 360),
-        );
+        let out = run(&plan(640, 360, 0, (1, 1), false, Fit::Crop), &quadrants(640, 360));
         assert_eq!(black_rows(&out), (0, 0));
         assert!(close(at(&out, 100, 100), QUADS[0]));
         assert!(close(at(&out, 1000, 100), QUADS[1]));
@@ -579,14 +476,7 @@ mod tests {
     fn rotations_move_quadrants() {
         // Coded 640x360 turned a quarter is 360x640, 9:16: fills the output exactly.
         let f = quadrants(640, 360);
-        let corners = |o: &Frame| {
-            [
-                at(o, 100, 100),
-                at(o, 980, 100),
-                at(o, 100, 1820),
-                at(o, 980, 1820),
-            ]
-        };
+        let corners = |o: &Frame| [at(o, 100, 100), at(o, 980, 100), at(o, 100, 1820), at(o, 980, 1820)];
         // 90° clockwise: TL→TR, TR→BR, BR→BL, BL→TL.
         let c = corners(&run(&plan(640, 360, 90, (1, 1), false, Fit::Pad), &f));
         for (got, want) in c.iter().zip([QUADS[2], QUADS[0], QUADS[3], QUADS[1]]) {
@@ -616,25 +506,14 @@ mod tests {
         ];
         for (rot, fit, white, black) in cases {
             let out = run(&plan(640, 360, rot, (1, 1), true, fit), &f);
-            assert_eq!(
-                at(&out, white.0, white.1),
-                (235, 16, 240),
-                "rot {rot} {fit:?}"
-            );
-            assert_eq!(
-                at(&out, black.0, black.1),
-                (16, 16, 240),
-                "rot {rot} {fit:?}"
-            );
+            assert_eq!(at(&out, white.0, white.1), (235, 16, 240), "rot {rot} {fit:?}");
+            assert_eq!(at(&out, black.0, black.1), (16, 16, 240), "rot {rot} {fit:?}");
         }
     }
 
     #[test]
     fn sar_square_coded_is_padded_as_4_by_3() {
-        let out = run(
-            &plan(480, 480, 0, (4, 3), false, Fit::Pad),
-            &quadrants(480, 480),
-        );
+        let out = run(&plan(480, 480, 0, (4, 3), false, Fit::Pad), &quadrants(480, 480));
         // 1080x810 at y=554.
         assert_eq!(black_rows(&out), (554, 1920 - 554 - 810));
         assert!(close(at(&out, 1079, 554), QUADS[1]));
@@ -642,10 +521,7 @@ mod tests {
 
     #[test]
     fn blur_fills_bars_with_dark_picture_and_no_seams() {
-        let out = run(
-            &plan(640, 360, 0, (1, 1), false, Fit::Blur),
-            &quadrants(640, 360),
-        );
+        let out = run(&plan(640, 360, 0, (1, 1), false, Fit::Blur), &quadrants(640, 360));
         // No black row or column anywhere, and the picture is intact.
         assert_eq!(black_rows(&out), (0, 0));
         assert!(close(at(&out, 100, 700), QUADS[0]));
@@ -653,23 +529,14 @@ mod tests {
         // Top bar: blurred centre of the picture, darkened towards black/grey.
         let (y, u, _) = at(&out, 100, 100);
         let expect_y = 16.0 + (f64::from(QUADS[0].0) - 16.0) * BACKGROUND_GAIN;
-        assert!(
-            (f64::from(y) - expect_y).abs() < 6.0,
-            "bar luma {y} vs {expect_y}"
-        );
+        assert!((f64::from(y) - expect_y).abs() < 6.0, "bar luma {y} vs {expect_y}");
         assert!(u.abs_diff(128) < QUADS[0].1.abs_diff(128));
         let (y, ..) = at(&out, 1000, 1800);
         let expect_y = 16.0 + (f64::from(QUADS[3].0) - 16.0) * BACKGROUND_GAIN;
-        assert!(
-            (f64::from(y) - expect_y).abs() < 6.0,
-            "bar luma {y} vs {expect_y}"
-        );
+        assert!((f64::from(y) - expect_y).abs() < 6.0, "bar luma {y} vs {expect_y}");
         // Rows just outside the picture are background, not stale or zero.
         for row in [655usize, 1264] {
-            assert!(
-                out.y[row * 1080..(row + 1) * 1080].iter().all(|&v| v > 16),
-                "row {row}"
-            );
+            assert!(out.y[row * 1080..(row + 1) * 1080].iter().all(|&v| v > 16), "row {row}");
         }
     }
 
@@ -699,10 +566,7 @@ mod tests {
             for fit in [Fit::Crop, Fit::Pad, Fit::Blur] {
                 let f = Frame::filled(w, h, 100, 90, 150);
                 let out = run(&plan(w, h, rot, (1, 1), false, fit), &f);
-                assert!(
-                    close(at(&out, 540, 960), (100, 90, 150)),
-                    "{w}x{h} {rot} {fit:?}"
-                );
+                assert!(close(at(&out, 540, 960), (100, 90, 150)), "{w}x{h} {rot} {fit:?}");
             }
         }
     }

@@ -6,16 +6,9 @@ fn expect_rules(name: &str, want: &[&str]) -> serde_json::Value {
     let (code, v) = check_json(&fixture(name));
     let got = rules(&v);
     for w in want {
-        assert!(
-            got.iter().any(|g| g == w),
-            "{name}: expected rule {w}, got {got:?}"
-        );
+        assert!(got.iter().any(|g| g == w), "{name}: expected rule {w}, got {got:?}");
     }
-    assert_eq!(
-        code,
-        if want.is_empty() { 0 } else { 1 },
-        "{name}: exit code, rules {got:?}"
-    );
+    assert_eq!(code, if want.is_empty() { 0 } else { 1 }, "{name}: exit code, rules {got:?}");
     assert_eq!(v["ready"], want.is_empty(), "{name}");
     v
 }
@@ -35,10 +28,7 @@ fn moov_at_end_breaks_only_faststart() {
 
 #[test]
 fn landscape_25fps_48k() {
-    let v = expect_rules(
-        "landscape_bframes.mp4",
-        &["resolution", "frame_rate", "audio_sample_rate"],
-    );
+    let v = expect_rules("landscape_bframes.mp4", &["resolution", "frame_rate", "audio_sample_rate"]);
     let video = &v["info"]["tracks"][0];
     assert_eq!(video["type"], "video");
     assert_eq!(video["profile"], "High");
@@ -50,13 +40,7 @@ fn phone_rotation_is_reported_as_displayed() {
     let v = expect_rules("rotated_cw.mp4", &["rotation", "resolution"]);
     let video = &v["info"]["tracks"][0];
     assert_eq!(video["rotation"], 90);
-    assert_eq!(
-        (
-            video["display_width"].as_u64(),
-            video["display_height"].as_u64()
-        ),
-        (Some(360), Some(640))
-    );
+    assert_eq!((video["display_width"].as_u64(), video["display_height"].as_u64()), (Some(360), Some(640)));
     let v = expect_rules("rotated.mp4", &["rotation"]);
     assert_eq!(v["info"]["tracks"][0]["rotation"], 270);
 }
@@ -77,10 +61,7 @@ fn codecs_and_audio_rules() {
     let v = expect_rules("pcm.mov", &["container", "audio_codec"]);
     assert_eq!(v["info"]["container"], "mov");
     expect_rules("fragmented.mp4", &["container"]);
-    expect_rules(
-        "short60_mono22k.mp4",
-        &["duration_min", "frame_rate", "audio_sample_rate"],
-    );
+    expect_rules("short60_mono22k.mp4", &["duration_min", "frame_rate", "audio_sample_rate"]);
     expect_rules("few_px_off.mp4", &["resolution"]);
 }
 
@@ -96,11 +77,10 @@ fn human_output_names_rules() {
 #[test]
 fn user_profile_from_toml() {
     let dir = tempfile::tempdir().unwrap();
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/tiktok.toml"))
-            .unwrap()
-            .replace("width = 1080", "width = 640")
-            .replace("height = 1920", "height = 360");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/tiktok.toml"))
+        .unwrap()
+        .replace("width = 1080", "width = 640")
+        .replace("height = 1920", "height = 360");
     let path = dir.path().join("landscape.toml");
     std::fs::write(&path, text).unwrap();
     let out = clipfit(&[
@@ -116,13 +96,7 @@ fn user_profile_from_toml() {
 
 #[test]
 fn max_size_option_lowers_the_limit() {
-    let out = clipfit(&[
-        "check",
-        fixture("compliant.mp4").to_str().unwrap(),
-        "--max-size-mb",
-        "0",
-        "--json",
-    ]);
+    let out = clipfit(&["check", fixture("compliant.mp4").to_str().unwrap(), "--max-size-mb", "0", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rules(&v), vec!["file_size"]);
 }

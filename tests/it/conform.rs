@@ -67,7 +67,8 @@ fn assert_tiktok_ready(out: &Path, source_duration: f64) {
     assert!(info.peak_bitrate_1s <= 10_000_000, "peak {}", info.peak_bitrate_1s);
     let frames: u64 = video["nb_frames"].as_str().unwrap().parse().unwrap();
     assert_eq!(frames, (dur * 30.0).round() as u64);
-    let decode = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(out).args(["-f", "null", "-"]).output().unwrap();
+    let decode =
+        Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(out).args(["-f", "null", "-"]).output().unwrap();
     assert!(decode.stderr.is_empty(), "decode errors: {}", String::from_utf8_lossy(&decode.stderr));
     for s in p["streams"].as_array().unwrap().iter().filter(|s| s["codec_type"] == "audio") {
         assert_eq!(s["codec_name"], "aac");
@@ -140,8 +141,16 @@ fn rotation_and_fit_put_the_pattern_where_expected() {
     let dir = tmp();
     let plain = dir.path().join("plain.mp4");
     ffmpeg(&[
-        "-f", "lavfi", "-i", "color=c=white:s=640x360:r=30:d=3,drawbox=x=0:y=0:w=320:h=180:color=black:t=fill",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=white:s=640x360:r=30:d=3,drawbox=x=0:y=0:w=320:h=180:color=black:t=fill",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
         plain.to_str().unwrap(),
     ]);
     // FFmpeg 5 writes the rotate tag as a display matrix only when stream-copying.
@@ -153,13 +162,30 @@ fn rotation_and_fit_put_the_pattern_where_expected() {
     let frames = gray_frames(&out);
     assert_eq!(frames.len(), 90);
     let f = &frames[45];
-    let (tl, tr, bl, br) = (mean(f, 40, 40, 400, 800), mean(f, 640, 40, 400, 800), mean(f, 40, 1080, 400, 800), mean(f, 640, 1080, 400, 800));
+    let (tl, tr, bl, br) = (
+        mean(f, 40, 40, 400, 800),
+        mean(f, 640, 40, 400, 800),
+        mean(f, 40, 1080, 400, 800),
+        mean(f, 640, 1080, 400, 800),
+    );
     assert!(tr < 40.0, "top-right should be dark: {tr}");
     assert!(tl > 200.0 && bl > 200.0 && br > 200.0, "others bright: {tl} {bl} {br}");
 
     // Pad on a landscape source: black bars above and below, picture in the middle band.
     let land = dir.path().join("land.mp4");
-    ffmpeg(&["-f", "lavfi", "-i", "color=c=white:s=640x360:r=25:d=3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", land.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=white:s=640x360:r=25:d=3",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        land.to_str().unwrap(),
+    ]);
     let padded = dir.path().join("pad.mp4");
     assert_eq!(conform(&land, &padded, &["--fit", "pad"]).status.code(), Some(0));
     let f = &gray_frames(&padded)[30];
@@ -198,10 +224,27 @@ fn audio_stays_in_sync_with_video() {
     ]);
     // Shift the audio by 0.48 s through the container (an empty edit), not the samples.
     let delayed = dir.path().join("delayed.mp4");
-    ffmpeg(&["-i", src.to_str().unwrap(), "-itsoffset", "0.48", "-i", src.to_str().unwrap(), "-map", "0:v", "-map", "1:a", "-c", "copy", delayed.to_str().unwrap()]);
+    ffmpeg(&[
+        "-i",
+        src.to_str().unwrap(),
+        "-itsoffset",
+        "0.48",
+        "-i",
+        src.to_str().unwrap(),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c",
+        "copy",
+        delayed.to_str().unwrap(),
+    ]);
     let info = clipfit::demux::probe(&delayed).unwrap();
     let audio_edits = &info.tracks[info.audio_index().unwrap()].edits;
-    assert!(audio_edits.first().is_some_and(|e| e.media_time.is_none() && (e.duration - 0.48).abs() < 0.03), "{audio_edits:?}");
+    assert!(
+        audio_edits.first().is_some_and(|e| e.media_time.is_none() && (e.duration - 0.48).abs() < 0.03),
+        "{audio_edits:?}"
+    );
     let out = dir.path().join("out.mp4");
     assert_eq!(conform(&delayed, &out, &[]).status.code(), Some(0));
     let frames = gray_frames(&out);

@@ -9,26 +9,10 @@ fn expect_unreadable(path: &std::path::Path, needle: &str) {
     let out = clipfit(&["check", path.to_str().unwrap()]);
     let elapsed = started.elapsed();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}: stderr {err}",
-        path.display()
-    );
-    assert!(
-        err.contains(needle),
-        "{}: expected '{needle}' in: {err}",
-        path.display()
-    );
-    assert!(
-        err.contains(path.file_name().unwrap().to_str().unwrap()),
-        "message should name the file: {err}"
-    );
-    assert!(
-        elapsed < Duration::from_secs(5),
-        "{} took {elapsed:?}",
-        path.display()
-    );
+    assert_eq!(out.status.code(), Some(2), "{}: stderr {err}", path.display());
+    assert!(err.contains(needle), "{}: expected '{needle}' in: {err}", path.display());
+    assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "message should name the file: {err}");
+    assert!(elapsed < Duration::from_secs(5), "{} took {elapsed:?}", path.display());
 }
 
 #[test]
@@ -59,10 +43,7 @@ fn truncations_and_flips_never_panic() {
     let data = std::fs::read(fixture("compliant.mp4")).unwrap();
     let moov_end = data.windows(4).position(|w| w == b"free").unwrap_or(4000);
     let dir = tempfile::tempdir().unwrap();
-    let mut cases: Vec<Vec<u8>> = (0..moov_end)
-        .step_by(97)
-        .map(|n| data[..n].to_vec())
-        .collect();
+    let mut cases: Vec<Vec<u8>> = (0..moov_end).step_by(97).map(|n| data[..n].to_vec()).collect();
     for i in (8..moov_end).step_by(53) {
         let mut d = data[..moov_end.min(data.len())].to_vec();
         d[i] ^= 0xff;

@@ -37,9 +37,7 @@ fn probe_matches_ffprobe() {
                     assert_eq!(s["codec_type"], "video");
                     assert_eq!(Some(v.width as u64), s["width"].as_u64(), "{name} width");
                     assert_eq!(Some(v.height as u64), s["height"].as_u64(), "{name} height");
-                    if let (Some(level), "h264") =
-                        (s["level"].as_i64(), s["codec_name"].as_str().unwrap_or(""))
-                    {
+                    if let (Some(level), "h264") = (s["level"].as_i64(), s["codec_name"].as_str().unwrap_or("")) {
                         assert_eq!(v.level_idc.map(|l| l as i64), Some(level), "{name} level");
                     }
                 }
@@ -49,25 +47,13 @@ fn probe_matches_ffprobe() {
                     assert_eq!(a.sample_rate, rate, "{name} sample rate");
                     // For MP3 the probe reports the sample entry's count; ffprobe reads frame headers.
                     if a.codec != clipfit::media::AudioCodec::Mp3 {
-                        assert_eq!(
-                            Some(a.channels as u64),
-                            s["channels"].as_u64(),
-                            "{name} channels"
-                        );
+                        assert_eq!(Some(a.channels as u64), s["channels"].as_u64(), "{name} channels");
                     }
                 }
                 clipfit::media::TrackKind::Other => {}
             }
         }
-        let dur: f64 = theirs["format"]["duration"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(
-            (ours.duration - dur).abs() < 0.1,
-            "{name}: duration {} vs ffprobe {dur}",
-            ours.duration
-        );
+        let dur: f64 = theirs["format"]["duration"].as_str().unwrap().parse().unwrap();
+        assert!((ours.duration - dur).abs() < 0.1, "{name}: duration {} vs ffprobe {dur}", ours.duration);
     }
 }

@@ -28,9 +28,7 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let profile = Profile::load(&args.profile)?.with_max_size_mb(args.max_size_mb);
-    let info = match clipfit::demux::probe(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))
-    {
+    let info = match clipfit::demux::probe(&args.file).with_context(|| format!("cannot read {}", args.file.display())) {
         Ok(info) => info,
         Err(err) if args.json => {
             println!("{}", output::json_error(&args.file, &err));
@@ -54,12 +52,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(if violations.is_empty() { 0 } else { 1 }))
 }
 
-fn print_human(
-    file: &std::path::Path,
-    profile: &Profile,
-    info: &MediaInfo,
-    violations: &[Violation],
-) {
+fn print_human(file: &std::path::Path, profile: &Profile, info: &MediaInfo, violations: &[Violation]) {
     println!("{} ({} profile)", file.display(), profile.name);
     println!(
         "  container   {} [{}], {:.2} s, {:.2} MB, {:.2} Mbps average, {:.2} Mbps peak (1 s)",
@@ -94,10 +87,7 @@ fn print_human(
         println!(
             "  audio       {}{}, {} Hz, {} ch",
             a.fourcc.trim(),
-            a.aac_profile
-                .as_deref()
-                .map(|p| format!(" AAC {p}"))
-                .unwrap_or_default(),
+            a.aac_profile.as_deref().map(|p| format!(" AAC {p}")).unwrap_or_default(),
             a.sample_rate,
             a.channels
         );
@@ -107,10 +97,7 @@ fn print_human(
         return;
     }
     for v in violations {
-        println!(
-            "  FAIL {:<18} {} (limit {}): {}",
-            v.rule, v.actual, v.limit, v.message
-        );
+        println!("  FAIL {:<18} {} (limit {}): {}", v.rule, v.actual, v.limit, v.message);
     }
     println!("NOT READY: {} rule(s) broken", violations.len());
 }

@@ -74,7 +74,12 @@ impl ConformFlags {
 }
 
 /// Runs a conform with a progress bar unless `json`.
-pub fn conform_with_progress(input: &Path, output: &Path, flags: &ConformFlags, json: bool) -> anyhow::Result<ConformReport> {
+pub fn conform_with_progress(
+    input: &Path,
+    output: &Path,
+    flags: &ConformFlags,
+    json: bool,
+) -> anyhow::Result<ConformReport> {
     let profile = flags.profile()?;
     let bar = Bar::new(!json);
     let result = conform(input, output, &profile, &flags.options(), &bar)

@@ -9,9 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clipfit::upload::{
-    read_access_token, refresh_access_token, Client, PostRequest, PostTarget, PublishState,
-    PublishStatus, RefreshCredentials, RetryPolicy, Secret, TokenSet, UploadError,
-    DEFAULT_API_BASE,
+    read_access_token, refresh_access_token, Client, PostRequest, PostTarget, PublishState, PublishStatus,
+    RefreshCredentials, RetryPolicy, Secret, TokenSet, UploadError, DEFAULT_API_BASE,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -106,20 +105,13 @@ pub struct RefreshArgs {
 /// The check `clipfit upload` runs by default: probe the file and compare it with the
 /// built-in TikTok profile, listing broken rules on stderr.
 pub fn tiktok_precheck(path: &Path) -> anyhow::Result<Precheck> {
-    let info =
-        clipfit::demux::probe(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let info = clipfit::demux::probe(path).with_context(|| format!("cannot read {}", path.display()))?;
     let profile = clipfit::profile::Profile::load("tiktok")?;
     let violations = clipfit::profile::check(&info, &profile);
     for v in &violations {
-        eprintln!(
-            "  FAIL {:<18} {} (limit {}): {}",
-            v.rule, v.actual, v.limit, v.message
-        );
+        eprintln!("  FAIL {:<18} {} (limit {}): {}", v.rule, v.actual, v.limit, v.message);
     }
-    Ok(Precheck {
-        ready: violations.is_empty(),
-        duration_sec: Some(info.duration),
-    })
+    Ok(Precheck { ready: violations.is_empty(), duration_sec: Some(info.duration) })
 }
 
 /// Runs `clipfit upload`. `precheck` checks the file (normally [`tiktok_precheck`]); a file
@@ -244,32 +236,19 @@ pub fn run_auth(args: &AuthArgs) -> anyhow::Result<ExitCode> {
 
 fn run_refresh(args: &RefreshArgs) -> anyhow::Result<()> {
     let client_key = env_required("TIKTOK_CLIENT_KEY")?;
-    let client_secret = Secret::new(
-        env_required("TIKTOK_CLIENT_SECRET")?,
-        "client secret (TIKTOK_CLIENT_SECRET)",
-    )?;
+    let client_secret = Secret::new(env_required("TIKTOK_CLIENT_SECRET")?, "client secret (TIKTOK_CLIENT_SECRET)")?;
     // Refresh tokens rotate, so the one saved by the previous refresh is the current one.
     let refresh_token = match std::env::var("TIKTOK_REFRESH_TOKEN") {
         Ok(v) if !v.trim().is_empty() => Secret::new(v, "refresh token (TIKTOK_REFRESH_TOKEN)")?,
-        _ if args.out.exists() => TokenSet::load(&args.out)
-            .with_context(|| {
-                "TIKTOK_REFRESH_TOKEN is not set and the existing --out file has no refresh token"
-            })?
-            .refresh_token,
-        _ => bail!(
-            "set TIKTOK_REFRESH_TOKEN (or point --out at a token file from an earlier refresh)"
-        ),
+        _ if args.out.exists() => {
+            TokenSet::load(&args.out)
+                .with_context(|| "TIKTOK_REFRESH_TOKEN is not set and the existing --out file has no refresh token")?
+                .refresh_token
+        }
+        _ => bail!("set TIKTOK_REFRESH_TOKEN (or point --out at a token file from an earlier refresh)"),
     };
-    let creds = RefreshCredentials {
-        client_key,
-        client_secret,
-        refresh_token,
-    };
-    let tokens = runtime()?.block_on(refresh_access_token(
-        &args.api_base,
-        &creds,
-        &RetryPolicy::default(),
-    ))?;
+    let creds = RefreshCredentials { client_key, client_secret, refresh_token };
+    let tokens = runtime()?.block_on(refresh_access_token(&args.api_base, &creds, &RetryPolicy::default()))?;
     tokens.save(&args.out)?;
     if args.json {
         println!(
@@ -324,10 +303,7 @@ fn load_token(token_file: Option<&Path>) -> anyhow::Result<Secret> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
 }
 
 /// Bytes and rate on a terminal; nothing with `--json` or when stderr is not a terminal.
@@ -365,11 +341,7 @@ fn utc_text(unix: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
 #[cfg(test)]
@@ -403,26 +375,11 @@ mod tests {
             force: false,
             token_file: None,
         };
-        let code = run_upload(&args, |_| {
-            Ok(Precheck {
-                ready: false,
-                duration_sec: Some(3.0),
-            })
-        })
-        .unwrap();
+        let code = run_upload(&args, |_| Ok(Precheck { ready: false, duration_sec: Some(3.0) })).unwrap();
         assert_eq!(code, ExitCode::from(1));
         // With --force it goes on to the network (nothing listens on port 9).
-        let forced = UploadArgs {
-            force: true,
-            ..args
-        };
-        let err = run_upload(&forced, |_| {
-            Ok(Precheck {
-                ready: false,
-                duration_sec: Some(3.0),
-            })
-        })
-        .unwrap_err();
+        let forced = UploadArgs { force: true, ..args };
+        let err = run_upload(&forced, |_| Ok(Precheck { ready: false, duration_sec: Some(3.0) })).unwrap_err();
         assert!(!format!("{err:#}").contains("act.test"), "{err:#}");
     }
 }

@@ -7,9 +7,7 @@ use crate::error::{Error, Result};
 const PLACE: &str = "AudioSpecificConfig";
 
 /// Sampling frequencies by `samplingFrequencyIndex` (13 and 14 are reserved).
-const RATES: [u32; 13] = [
-    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
+const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 /// Audio object types with a GASpecificConfig.
 const GA_TYPES: [u8; 12] = [1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23];
@@ -151,9 +149,8 @@ pub fn parse_asc(asc: &[u8]) -> Result<AscInfo> {
     }
     let sample_rate = b.sample_rate()?;
     let channel_config = b.read(4)? as u8;
-    let mut channels = config_channels(channel_config).ok_or_else(|| {
-        Error::malformed(PLACE, format!("reserved channel configuration {channel_config}"))
-    })?;
+    let mut channels = config_channels(channel_config)
+        .ok_or_else(|| Error::malformed(PLACE, format!("reserved channel configuration {channel_config}")))?;
 
     let mut info = AscInfo {
         object_type,
@@ -359,9 +356,7 @@ pub fn split_adts(stream: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
     let mut asc = None;
     let mut units = Vec::new();
     while pos < stream.len() {
-        let h = stream
-            .get(pos..pos + 7)
-            .ok_or_else(|| Error::malformed(P, "truncated header"))?;
+        let h = stream.get(pos..pos + 7).ok_or_else(|| Error::malformed(P, "truncated header"))?;
         if h[0] != 0xff || h[1] & 0xf0 != 0xf0 {
             return Err(Error::malformed(P, format!("no syncword at byte {pos}")));
         }
@@ -369,8 +364,7 @@ pub fn split_adts(stream: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
         let profile = (h[2] >> 6) + 1;
         let rate_index = (h[2] >> 2) & 0xf;
         let channel_config = ((h[2] & 1) << 2) | (h[3] >> 6);
-        let frame_len =
-            (usize::from(h[3] & 3) << 11) | (usize::from(h[4]) << 3) | usize::from(h[5] >> 5);
+        let frame_len = (usize::from(h[3] & 3) << 11) | (usize::from(h[4]) << 3) | usize::from(h[5] >> 5);
         let blocks = h[6] & 3;
         if blocks != 0 {
             return Err(Error::unsupported("ADTS frames with several raw data blocks", "re-encode"));

@@ -14,14 +14,13 @@
 
 use symphonia::core::audio::{Channels, SampleBuffer};
 use symphonia::core::codecs::{
-    CodecParameters, CodecType, DecoderOptions, CODEC_TYPE_ALAC, CODEC_TYPE_FLAC,
-    CODEC_TYPE_MP3,
+    CodecParameters, CodecType, DecoderOptions, CODEC_TYPE_ALAC, CODEC_TYPE_FLAC, CODEC_TYPE_MP3,
 };
 use symphonia::core::formats::Packet;
 
 use super::asc::{parse_asc, AscInfo};
-use super::fdk::FdkDecoder;
 use super::downmix::{default_layout, Speaker};
+use super::fdk::FdkDecoder;
 use crate::error::{Error, Result};
 use crate::media::{AudioCodec, AudioInfo, PcmFormat};
 
@@ -141,10 +140,7 @@ impl AudioDecoder {
             (None, "raw ") => PcmFormat { bits: 8, float: false, big_endian: false, signed: false },
             (None, other) => return Err(unsupported(&format!("PCM '{other}' with unknown sample layout"))),
         };
-        let valid = match (fmt.float, fmt.bits) {
-            (true, 32 | 64) | (false, 8 | 16 | 24 | 32) => true,
-            _ => false,
-        };
+        let valid = matches!((fmt.float, fmt.bits), (true, 32 | 64) | (false, 8 | 16 | 24 | 32));
         if !valid {
             return Err(unsupported(&format!("{}-bit {} PCM", fmt.bits, if fmt.float { "float" } else { "integer" })));
         }
@@ -217,9 +213,7 @@ impl AudioDecoder {
                 if spec.channels.count() == 0 || frames == 0 {
                     return Ok(Vec::new());
                 }
-                let fits = buf
-                    .as_ref()
-                    .is_some_and(|b| b.capacity() >= frames * spec.channels.count());
+                let fits = buf.as_ref().is_some_and(|b| b.capacity() >= frames * spec.channels.count());
                 if !fits {
                     *buf = Some(SampleBuffer::new(frames as u64, spec));
                 }
@@ -246,18 +240,14 @@ impl AudioDecoder {
         if n < 2 || self.layout == want {
             return samples;
         }
-        let map: Option<Vec<usize>> =
-            want.iter().map(|w| self.layout.iter().position(|l| l == w)).collect();
+        let map: Option<Vec<usize>> = want.iter().map(|w| self.layout.iter().position(|l| l == w)).collect();
         let Some(map) = map else { return samples };
         let mut seen = vec![false; n];
         if map.iter().any(|&i| std::mem::replace(&mut seen[i], true)) {
             return samples; // duplicate positions: not a permutation
         }
         self.layout = want;
-        samples
-            .chunks_exact(n)
-            .flat_map(|f| map.iter().map(move |&i| f[i]))
-            .collect()
+        samples.chunks_exact(n).flat_map(|f| map.iter().map(move |&i| f[i])).collect()
     }
 
     /// Whatever the decoder still holds at end of stream (nothing, for these codecs:
@@ -283,11 +273,8 @@ fn decode_fdk(dec: &mut FdkDecoder, buf: &mut [i16], packet: Option<&[u8]>) -> R
         return Ok((Vec::new(), None));
     };
     let n = fi.channels * fi.frame; // checked against buf.len() by FdkDecoder
-    let layout = if fi.positions.len() == fi.channels {
-        fdk_layout(&fi.positions)
-    } else {
-        default_layout(fi.channels as u16)
-    };
+    let layout =
+        if fi.positions.len() == fi.channels { fdk_layout(&fi.positions) } else { default_layout(fi.channels as u16) };
     let samples = buf[..n].iter().map(|&s| f32::from(s) / 32768.0).collect();
     Ok((samples, Some((fi.rate, layout, fi.output_delay))))
 }
@@ -414,11 +401,7 @@ fn pcm_sample(fmt: PcmFormat, b: &[u8]) -> f32 {
     }
     let v = u64::from_be_bytes(raw);
     if fmt.float {
-        return if fmt.bits == 32 {
-            f32::from_bits((v >> 32) as u32)
-        } else {
-            f64::from_bits(v) as f32
-        };
+        return if fmt.bits == 32 { f32::from_bits((v >> 32) as u32) } else { f64::from_bits(v) as f32 };
     }
     let v = if fmt.signed { v as i64 } else { (v ^ (1 << 63)) as i64 };
     // Left-aligned, so every width scales the same.
@@ -444,10 +427,9 @@ fn flac_streaminfo(config: &[u8]) -> Result<Vec<u8>> {
     }
     // dfLa: 4 bytes version/flags, then block header (last-flag|type 0, 24-bit length 34).
     match config.get(4..8) {
-        Some([t, 0, 0, 34]) if t & 0x7f == 0 => config
-            .get(8..42)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| Error::malformed("dfLa", "truncated STREAMINFO")),
+        Some([t, 0, 0, 34]) if t & 0x7f == 0 => {
+            config.get(8..42).map(<[u8]>::to_vec).ok_or_else(|| Error::malformed("dfLa", "truncated STREAMINFO"))
+        }
         _ => Err(Error::malformed("dfLa", "no STREAMINFO block")),
     }
 }

@@ -62,10 +62,8 @@ impl FdkDecoder {
         }
         // Limiter off (its look-ahead delays output); concealment by noise substitution
         // rather than the default energy interpolation, which holds back one whole frame.
-        for (param, value) in [
-            (sys::AACDEC_PARAM_AAC_PCM_LIMITER_ENABLE, 0),
-            (sys::AACDEC_PARAM_AAC_CONCEAL_METHOD, 1),
-        ] {
+        for (param, value) in [(sys::AACDEC_PARAM_AAC_PCM_LIMITER_ENABLE, 0), (sys::AACDEC_PARAM_AAC_CONCEAL_METHOD, 1)]
+        {
             // SAFETY: valid handle, documented parameters and values.
             let e = unsafe { sys::aacDecoder_SetParam(dec.handle, param, value) };
             if e != sys::AAC_DECODER_ERROR_AAC_DEC_OK {

@@ -258,10 +258,9 @@ fn pcm_variants_decode_exactly() {
 
 #[test]
 fn lossless_codecs_decode_sample_exact() {
-    for (file, codec, fourcc) in [
-        ("alac_44k_mono.pkts", AudioCodec::Alac, "alac"),
-        ("flac_44k_mono.pkts", AudioCodec::Flac, "fLaC"),
-    ] {
+    for (file, codec, fourcc) in
+        [("alac_44k_mono.pkts", AudioCodec::Alac, "alac"), ("flac_44k_mono.pkts", AudioCodec::Flac, "fLaC")]
+    {
         let (cfg, pkts) = load_pkts(file);
         let mut dec = AudioDecoder::new(&info(codec, fourcc, 44100, 1, cfg)).unwrap();
         let pcm = decode_all(&mut dec, &pkts);

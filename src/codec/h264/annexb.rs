@@ -32,30 +32,19 @@ pub fn is_vcl(nal: &[u8]) -> bool {
 pub fn avcc_nals(sample: &[u8], length_size: u8) -> Result<Vec<&[u8]>> {
     let n = usize::from(length_size);
     if !(1..=4).contains(&n) {
-        return Err(Error::malformed(
-            "avcC",
-            format!("NAL length size {length_size}"),
-        ));
+        return Err(Error::malformed("avcC", format!("NAL length size {length_size}")));
     }
     let mut out = Vec::new();
     let mut rest = sample;
     while !rest.is_empty() {
         let Some((len_bytes, tail)) = rest.split_at_checked(n) else {
-            return Err(Error::malformed(
-                "H.264 sample",
-                "truncated NAL length prefix",
-            ));
+            return Err(Error::malformed("H.264 sample", "truncated NAL length prefix"));
         };
-        let len = len_bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         let Some((nal, tail)) = tail.split_at_checked(len) else {
             return Err(Error::malformed(
                 "H.264 sample",
-                format!(
-                    "NAL of {len} bytes overruns the sample ({} left)",
-                    tail.len()
-                ),
+                format!("NAL of {len} bytes overruns the sample ({} left)", tail.len()),
             ));
         };
         if !nal.is_empty() {
@@ -78,8 +67,7 @@ pub fn write_annexb<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<
 /// own avcC declares). Fails only for a NAL larger than 4 GiB.
 pub fn write_avcc<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8>) -> Result<()> {
     for nal in nals {
-        let len = u32::try_from(nal.len())
-            .map_err(|_| Error::limit("H.264 NAL", "NAL unit over 4 GiB"))?;
+        let len = u32::try_from(nal.len()).map_err(|_| Error::limit("H.264 NAL", "NAL unit over 4 GiB"))?;
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(nal);
     }
@@ -149,9 +137,7 @@ mod tests {
         let sample = [0, 2, 0x41, 0xaa, 0, 1, 0x06];
         let nals = avcc_nals(&sample, 2).unwrap();
         assert_eq!(nals, vec![&[0x41, 0xaa][..], &[0x06][..]]);
-        let stream = [
-            9, 9, 0, 0, 1, 0x67, 5, 0, 0, 0, 1, 0x68, 7, 0, 0, 1, 0x65, 1, 0,
-        ];
+        let stream = [9, 9, 0, 0, 1, 0x67, 5, 0, 0, 0, 1, 0x68, 7, 0, 0, 1, 0x65, 1, 0];
         let nals = annexb_nals(&stream);
         assert_eq!(nals, vec![&[0x67, 5][..], &[0x68, 7][..], &[0x65, 1][..]]);
     }

@@ -50,10 +50,7 @@ impl H264Decoder {
     /// [`MAX_DIMENSION`].
     pub fn new(info: &VideoInfo) -> Result<Self> {
         if info.codec != VideoCodec::H264 {
-            return Err(Error::unsupported(
-                format!("{} video", info.fourcc),
-                "only H.264 input can be decoded",
-            ));
+            return Err(Error::unsupported(format!("{} video", info.fourcc), "only H.264 input can be decoded"));
         }
         if info.bit_depth != 8 || info.chroma_format != "4:2:0" {
             return Err(Error::unsupported(
@@ -68,10 +65,7 @@ impl H264Decoder {
             ));
         }
         if !(1..=4).contains(&info.nal_length_size) {
-            return Err(Error::malformed(
-                "avcC",
-                format!("NAL length size {}", info.nal_length_size),
-            ));
+            return Err(Error::malformed("avcC", format!("NAL length size {}", info.nal_length_size)));
         }
         let mut dec = H264Decoder {
             raw: RawDecoder::new()?,
@@ -82,21 +76,13 @@ impl H264Decoder {
             last_pts: None,
             annexb_buf: Vec::new(),
         };
-        let sets = info
-            .sps
-            .iter()
-            .chain(&info.pps)
-            .map(Vec::as_slice)
-            .filter(|n| !n.is_empty());
+        let sets = info.sps.iter().chain(&info.pps).map(Vec::as_slice).filter(|n| !n.is_empty());
         let mut buf = Vec::new();
         annexb::write_annexb(sets, &mut buf);
         if !buf.is_empty() {
             let (state, pic) = dec.raw.decode(&buf, 0)?;
             if state != 0 || pic.is_some() {
-                return Err(Error::codec(
-                    "H.264 decode",
-                    format!("avcC parameter sets rejected (state {state:#x})"),
-                ));
+                return Err(Error::codec("H.264 decode", format!("avcC parameter sets rejected (state {state:#x})")));
             }
         }
         Ok(dec)
@@ -123,9 +109,7 @@ impl H264Decoder {
     /// Like [`H264Decoder::decode`] for one access unit already in Annex-B form (start
     /// codes), e.g. from a raw `.h264` stream. Parameter sets may be in-band.
     pub fn decode_annexb(&mut self, access_unit: &[u8], pts: f64) -> Result<Vec<Frame>> {
-        let has_vcl = annexb::annexb_nals(access_unit)
-            .iter()
-            .any(|n| annexb::is_vcl(n));
+        let has_vcl = annexb::annexb_nals(access_unit).iter().any(|n| annexb::is_vcl(n));
         self.decode_annexb_inner(access_unit, pts, has_vcl)
     }
 
@@ -145,9 +129,7 @@ impl H264Decoder {
 
     fn decode_annexb_inner(&mut self, data: &[u8], pts: f64, has_vcl: bool) -> Result<Vec<Frame>> {
         if !pts.is_finite() {
-            return Err(Error::Invalid(format!(
-                "H.264 sample pts {pts} is not finite"
-            )));
+            return Err(Error::Invalid(format!("H.264 sample pts {pts} is not finite")));
         }
         if data.is_empty() {
             // An empty call means "end of stream" to the library; never send one.
@@ -190,12 +172,7 @@ impl H264Decoder {
             Some(p) => p,
             // Untagged (should not happen): the earliest outstanding pts is the best guess,
             // since pictures come out in presentation order.
-            None => match self
-                .pending
-                .iter()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(&t, &p)| (t, p))
-            {
+            None => match self.pending.iter().min_by(|a, b| a.1.total_cmp(b.1)).map(|(&t, &p)| (t, p)) {
                 Some((t, p)) => {
                     self.pending.remove(&t);
                     p
@@ -282,12 +259,7 @@ pub(crate) mod tests {
     use std::process::Command;
 
     /// A `VideoInfo` for an H.264 track with the given parameter sets.
-    pub(crate) fn h264_info(
-        width: u32,
-        height: u32,
-        sps: Vec<Vec<u8>>,
-        pps: Vec<Vec<u8>>,
-    ) -> VideoInfo {
+    pub(crate) fn h264_info(width: u32, height: u32, sps: Vec<Vec<u8>>, pps: Vec<Vec<u8>>) -> VideoInfo {
         VideoInfo {
             codec: VideoCodec::H264,
             fourcc: "avc1".into(),
@@ -303,6 +275,7 @@ pub(crate) mod tests {
             sar: (1, 1),
             display_width: width,
             display_height: height,
+            interlaced: false,
             full_range: false,
             fps: 25.0,
             constant_frame_rate: true,
@@ -317,12 +290,7 @@ pub(crate) mod tests {
 
     fn run(cmd: &mut Command) -> Vec<u8> {
         let out = cmd.output().expect("run ffmpeg/ffprobe");
-        assert!(
-            out.status.success(),
-            "{:?}: {}",
-            cmd,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
         out.stdout
     }
 
@@ -343,9 +311,9 @@ pub(crate) mod tests {
             "csv=p=0",
             path,
         ]));
-        let data = run(Command::new("ffmpeg").args([
-            "-v", "error", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "data", "-",
-        ]));
+        let data =
+            run(Command::new("ffmpeg")
+                .args(["-v", "error", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "data", "-"]));
         let mut samples = Vec::new();
         let mut at = 0;
         for line in String::from_utf8(csv).unwrap().lines() {
@@ -374,12 +342,7 @@ pub(crate) mod tests {
             "-",
         ]));
         let nals = annexb::annexb_nals(&annexb);
-        let pick = |t| {
-            nals.iter()
-                .filter(|n| annexb::nal_type(n) == t)
-                .map(|n| n.to_vec())
-                .collect::<Vec<_>>()
-        };
+        let pick = |t| nals.iter().filter(|n| annexb::nal_type(n) == t).map(|n| n.to_vec()).collect::<Vec<_>>();
         (samples, pick(NAL_SPS), pick(NAL_PPS))
     }
 
@@ -401,10 +364,7 @@ pub(crate) mod tests {
         ]))
     }
 
-    const FIXTURE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/landscape_bframes.mp4"
-    );
+    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_bframes.mp4");
 
     #[test]
     fn decodes_bframe_fixture_in_presentation_order_matching_ffmpeg() {
@@ -423,42 +383,24 @@ pub(crate) mod tests {
         for (i, f) in frames.iter().enumerate() {
             assert_eq!((f.width, f.height), (640, 360));
             assert_eq!(f.u.len(), 320 * 180);
-            assert!(
-                (f.pts - i as f64 * 0.04).abs() < 1e-6,
-                "frame {i} pts {}",
-                f.pts
-            );
+            assert!((f.pts - i as f64 * 0.04).abs() < 1e-6, "frame {i} pts {}", f.pts);
         }
         // Every frame against ffmpeg's decode: a wrong order or pts would show here.
         let reference = ffmpeg_yuv(FIXTURE);
         let size = 640 * 360 * 3 / 2;
         assert_eq!(reference.len(), size * 100);
         let mad = |a: &[u8], b: &[u8]| {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| u64::from(x.abs_diff(*y)))
-                .sum::<u64>() as f64
-                / a.len() as f64
+            a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum::<u64>() as f64 / a.len() as f64
         };
         let (ys, cs) = (640 * 360, 320 * 180);
         let mut worst = (0.0f64, 0.0f64);
         for (i, f) in frames.iter().enumerate() {
             let r = &reference[i * size..(i + 1) * size];
-            let (y, u, v) = (
-                mad(&f.y, &r[..ys]),
-                mad(&f.u, &r[ys..ys + cs]),
-                mad(&f.v, &r[ys + cs..]),
-            );
-            assert!(
-                y < 1.0 && u < 1.0 && v < 1.0,
-                "frame {i}: mean abs diff Y {y} U {u} V {v}"
-            );
+            let (y, u, v) = (mad(&f.y, &r[..ys]), mad(&f.u, &r[ys..ys + cs]), mad(&f.v, &r[ys + cs..]));
+            assert!(y < 1.0 && u < 1.0 && v < 1.0, "frame {i}: mean abs diff Y {y} U {u} V {v}");
             worst = (worst.0.max(y), worst.1.max(u.max(v)));
         }
-        eprintln!(
-            "worst mean abs diff vs ffmpeg: luma {:.4}, chroma {:.4}",
-            worst.0, worst.1
-        );
+        eprintln!("worst mean abs diff vs ffmpeg: luma {:.4}, chroma {:.4}", worst.0, worst.1);
     }
 
     #[test]
@@ -478,10 +420,7 @@ pub(crate) mod tests {
         let pts: Vec<f64> = frames.iter().map(|f| f.pts).collect();
         let expected: Vec<f64> = (0..20).map(|i| i as f64 * 0.04).collect();
         assert_eq!(pts.len(), 20);
-        assert!(
-            pts.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6),
-            "{pts:?}"
-        );
+        assert!(pts.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6), "{pts:?}");
     }
 
     #[test]
@@ -513,10 +452,7 @@ pub(crate) mod tests {
         // Bad framing is an error too, not a panic.
         assert!(dec.decode(&[0, 0, 0, 200, 1, 2], 9.0).is_err());
         let _ = dec.flush();
-        assert!(
-            errors > 0,
-            "200 garbage samples raised no error ({frames} frames)"
-        );
+        assert!(errors > 0, "200 garbage samples raised no error ({frames} frames)");
         // The same decoder recovers at the next IDR once it gets good parameter sets again.
         let mut sets = Vec::new();
         annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut sets);
@@ -535,20 +471,11 @@ pub(crate) mod tests {
     fn rejects_unsupported_tracks() {
         let mut info = h264_info(640, 360, Vec::new(), Vec::new());
         info.bit_depth = 10;
-        assert!(matches!(
-            H264Decoder::new(&info),
-            Err(Error::Unsupported { .. })
-        ));
+        assert!(matches!(H264Decoder::new(&info), Err(Error::Unsupported { .. })));
         let mut info = h264_info(640, 360, Vec::new(), Vec::new());
         info.chroma_format = "4:2:2".into();
-        assert!(matches!(
-            H264Decoder::new(&info),
-            Err(Error::Unsupported { .. })
-        ));
+        assert!(matches!(H264Decoder::new(&info), Err(Error::Unsupported { .. })));
         let info = h264_info(MAX_DIMENSION + 2, 360, Vec::new(), Vec::new());
-        assert!(matches!(
-            H264Decoder::new(&info),
-            Err(Error::Unsupported { .. })
-        ));
+        assert!(matches!(H264Decoder::new(&info), Err(Error::Unsupported { .. })));
     }
 }

@@ -13,9 +13,7 @@ use crate::media::Frame;
 use openh264_sys2 as sys;
 
 /// `level_idc` values H.264 defines (times ten; 9 is level 1b).
-const LEVELS: [u8; 17] = [
-    9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52,
-];
+const LEVELS: [u8; 17] = [9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52];
 /// OpenH264 refuses pictures larger than this on the long side...
 const MAX_LONG_SIDE: u32 = 3840;
 /// ...and on the short side.
@@ -76,13 +74,7 @@ impl H264Encoder {
         let (mut raw, mut p) = RawEncoder::new()?;
         fill_params(&mut p, &cfg, threads)?;
         raw.initialize(&p)?;
-        Ok(H264Encoder {
-            raw,
-            cfg,
-            sps: Vec::new(),
-            pps: Vec::new(),
-            frames: 0,
-        })
+        Ok(H264Encoder { raw, cfg, sps: Vec::new(), pps: Vec::new(), frames: 0 })
     }
 
     /// Encodes one frame; the first output is always a keyframe. The frame's size must
@@ -126,10 +118,7 @@ impl H264Encoder {
         if picture_nals.is_empty() {
             return Err(Error::codec(
                 "H.264 encode",
-                format!(
-                    "no picture data for frame {} (frame type {})",
-                    self.frames, units.frame_type
-                ),
+                format!("no picture data for frame {} (frame type {})", self.frames, units.frame_type),
             ));
         }
         let mut data = Vec::with_capacity(picture_nals.iter().map(|n| n.len() + 4).sum());
@@ -138,19 +127,13 @@ impl H264Encoder {
             match found {
                 Some(ps) if kept.is_empty() => *kept = ps,
                 Some(ps) if ps != *kept => {
-                    return Err(Error::codec(
-                        "H.264 encode",
-                        format!("encoder changed its {what} mid-stream"),
-                    ));
+                    return Err(Error::codec("H.264 encode", format!("encoder changed its {what} mid-stream")));
                 }
                 _ => {}
             }
         }
         if self.sps.is_empty() || self.pps.is_empty() {
-            return Err(Error::codec(
-                "H.264 encode",
-                "first frame came without SPS/PPS",
-            ));
+            return Err(Error::codec("H.264 encode", "first frame came without SPS/PPS"));
         }
         self.frames += 1;
         Ok(EncodedFrame { data, is_keyframe })
@@ -190,33 +173,24 @@ fn validate(cfg: &EncoderConfig) -> Result<()> {
     if !(1..=240).contains(&cfg.fps) {
         return Err(Error::Invalid(format!("cannot encode at {} fps", cfg.fps)));
     }
-    if cfg.bitrate_bps == 0
-        || cfg.max_bitrate_bps < cfg.bitrate_bps
-        || i32::try_from(cfg.max_bitrate_bps).is_err()
-    {
+    if cfg.bitrate_bps == 0 || cfg.max_bitrate_bps < cfg.bitrate_bps || i32::try_from(cfg.max_bitrate_bps).is_err() {
         return Err(Error::Invalid(format!(
             "bad bitrates: target {} bps, max {} bps",
             cfg.bitrate_bps, cfg.max_bitrate_bps
         )));
     }
     if cfg.keyframe_interval == 0 {
-        return Err(Error::Invalid(
-            "keyframe interval must be at least one frame".into(),
-        ));
+        return Err(Error::Invalid("keyframe interval must be at least one frame".into()));
     }
     if !LEVELS.contains(&cfg.level_idc) {
-        return Err(Error::Invalid(format!(
-            "{} is not an H.264 level_idc",
-            cfg.level_idc
-        )));
+        return Err(Error::Invalid(format!("{} is not an H.264 level_idc", cfg.level_idc)));
     }
     Ok(())
 }
 
 /// Fills OpenH264's extended parameters (starting from its defaults) for `cfg`.
 fn fill_params(p: &mut sys::SEncParamExt, cfg: &EncoderConfig, threads: usize) -> Result<()> {
-    let int =
-        |v: u32| i32::try_from(v).map_err(|_| Error::Invalid(format!("value {v} out of range")));
+    let int = |v: u32| i32::try_from(v).map_err(|_| Error::Invalid(format!("value {v} out of range")));
     p.iUsageType = sys::CAMERA_VIDEO_REAL_TIME;
     p.iPicWidth = int(cfg.width)?;
     p.iPicHeight = int(cfg.height)?;
@@ -295,19 +269,13 @@ fn with_level(sps: &[u8], level: u8) -> Result<Vec<u8>> {
     match sps.get_mut(3) {
         Some(l) if *l > level => Err(Error::codec(
             "H.264 encode",
-            format!(
-                "the picture size and rate need level {} but level {level} was requested",
-                *l
-            ),
+            format!("the picture size and rate need level {} but level {level} was requested", *l),
         )),
         Some(l) => {
             *l = level;
             Ok(sps)
         }
-        None => Err(Error::codec(
-            "H.264 encode",
-            "encoder wrote a truncated SPS",
-        )),
+        None => Err(Error::codec("H.264 encode", "encoder wrote a truncated SPS")),
     }
 }
 
@@ -352,11 +320,7 @@ mod tests {
     }
 
     fn psnr(a: &[u8], b: &[u8]) -> f64 {
-        let se: u64 = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| u64::from(x.abs_diff(*y)).pow(2))
-            .sum();
+        let se: u64 = a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y)).pow(2)).sum();
         let mse = se as f64 / a.len() as f64;
         if mse == 0.0 {
             99.0
@@ -366,12 +330,7 @@ mod tests {
     }
 
     fn ffprobe(path: &std::path::Path, args: &[&str]) -> String {
-        let out = Command::new("ffprobe")
-            .args(["-v", "error"])
-            .args(args)
-            .arg(path)
-            .output()
-            .unwrap();
+        let out = Command::new("ffprobe").args(["-v", "error"]).args(args).arg(path).output().unwrap();
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     }
@@ -392,10 +351,7 @@ mod tests {
             }
             sample_bytes += out.data.len();
             let nals = annexb::avcc_nals(&out.data, 4).unwrap();
-            assert!(
-                nals.iter().all(|n| annexb::is_vcl(n)),
-                "only slices in samples"
-            );
+            assert!(nals.iter().all(|n| annexb::is_vcl(n)), "only slices in samples");
             if out.is_keyframe {
                 annexb::write_annexb([enc.sps(), enc.pps()], &mut stream);
             }
@@ -428,37 +384,16 @@ mod tests {
         ] {
             assert!(info.lines().any(|l| l == want), "missing {want} in\n{info}");
         }
-        let frames = ffprobe(
-            &path,
-            &[
-                "-show_entries",
-                "frame=key_frame,pict_type",
-                "-of",
-                "csv=p=0",
-            ],
-        );
+        let frames = ffprobe(&path, &["-show_entries", "frame=key_frame,pict_type", "-of", "csv=p=0"]);
         let frames: Vec<&str> = frames.lines().collect();
         assert_eq!(frames.len(), 60);
-        let keys: Vec<usize> = frames
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.starts_with('1'))
-            .map(|(i, _)| i)
-            .collect();
+        let keys: Vec<usize> = frames.iter().enumerate().filter(|(_, l)| l.starts_with('1')).map(|(i, _)| i).collect();
         assert_eq!(keys, vec![0, 30]);
         assert!(frames.iter().all(|l| !l.contains('B')));
 
-        let errors = Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(&path)
-            .args(["-f", "null", "-"])
-            .output()
-            .unwrap();
-        assert!(
-            errors.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&errors.stderr)
-        );
+        let errors =
+            Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&path).args(["-f", "null", "-"]).output().unwrap();
+        assert!(errors.stderr.is_empty(), "{}", String::from_utf8_lossy(&errors.stderr));
 
         // Round trip through ffmpeg's decoder: quality on a smooth pattern.
         let mut child = Command::new("ffmpeg")
@@ -491,15 +426,9 @@ mod tests {
             ..cfg_1080x1920()
         };
         let mut enc = H264Encoder::with_threads(cfg, 1).unwrap();
-        let encoded: Vec<EncodedFrame> = (0..20)
-            .map(|t| enc.encode(&gradient(320, 240, t)).unwrap())
-            .collect();
-        let info = crate::codec::h264::decode::tests::h264_info(
-            320,
-            240,
-            vec![enc.sps().to_vec()],
-            vec![enc.pps().to_vec()],
-        );
+        let encoded: Vec<EncodedFrame> = (0..20).map(|t| enc.encode(&gradient(320, 240, t)).unwrap()).collect();
+        let info =
+            crate::codec::h264::decode::tests::h264_info(320, 240, vec![enc.sps().to_vec()], vec![enc.pps().to_vec()]);
         let mut dec = crate::codec::h264::decode::H264Decoder::new(&info).unwrap();
         let mut frames = Vec::new();
         for (t, e) in encoded.iter().enumerate() {
@@ -519,40 +448,16 @@ mod tests {
     fn rejects_bad_configs_and_frames() {
         let good = cfg_1080x1920();
         for bad in [
-            EncoderConfig {
-                width: 1081,
-                ..good
-            },
-            EncoderConfig {
-                width: 4096,
-                height: 2160,
-                ..good
-            },
+            EncoderConfig { width: 1081, ..good },
+            EncoderConfig { width: 4096, height: 2160, ..good },
             EncoderConfig { fps: 0, ..good },
-            EncoderConfig {
-                max_bitrate_bps: 1,
-                ..good
-            },
-            EncoderConfig {
-                keyframe_interval: 0,
-                ..good
-            },
-            EncoderConfig {
-                level_idc: 33,
-                ..good
-            },
+            EncoderConfig { max_bitrate_bps: 1, ..good },
+            EncoderConfig { keyframe_interval: 0, ..good },
+            EncoderConfig { level_idc: 33, ..good },
         ] {
-            assert!(
-                matches!(H264Encoder::new(bad), Err(Error::Invalid(_))),
-                "{bad:?}"
-            );
+            assert!(matches!(H264Encoder::new(bad), Err(Error::Invalid(_))), "{bad:?}");
         }
-        let mut enc = H264Encoder::new(EncoderConfig {
-            width: 64,
-            height: 64,
-            ..good
-        })
-        .unwrap();
+        let mut enc = H264Encoder::new(EncoderConfig { width: 64, height: 64, ..good }).unwrap();
         assert!(enc.encode(&Frame::black(64, 32)).is_err());
         let mut short = Frame::black(64, 64);
         short.y.truncate(100);
@@ -584,19 +489,9 @@ mod measure {
     #[test]
     #[ignore]
     fn rate_control_holds_on_hard_content() {
-        let threads: usize = std::env::var("CLIPFIT_ENC_THREADS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2);
+        let threads: usize = std::env::var("CLIPFIT_ENC_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
         let mut child = Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=s=1080x1920:r=30:d=4,noise=alls=12:allf=t",
-            ])
+            .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=1080x1920:r=30:d=4,noise=alls=12:allf=t"])
             .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
             .stdout(Stdio::piped())
             .spawn()
@@ -631,11 +526,7 @@ mod measure {
         }
         assert!(child.wait().unwrap().success());
         assert_eq!(sizes.len(), 120);
-        let peak = sizes
-            .windows(30)
-            .map(|w| w.iter().sum::<usize>() * 8)
-            .max()
-            .unwrap();
+        let peak = sizes.windows(30).map(|w| w.iter().sum::<usize>() * 8).max().unwrap();
         let avg = sizes.iter().sum::<usize>() as f64 * 8.0 / 4.0;
         eprintln!(
             "threads {threads}: {:.1} ms/frame, average {:.2} Mbps, peak 1 s window {:.2} Mbps",
@@ -643,9 +534,6 @@ mod measure {
             avg / 1e6,
             peak as f64 / 1e6
         );
-        assert!(
-            peak as f64 <= 1.1 * f64::from(cfg.max_bitrate_bps),
-            "peak {peak} bps"
-        );
+        assert!(peak as f64 <= 1.1 * f64::from(cfg.max_bitrate_bps), "peak {peak} bps");
     }
 }

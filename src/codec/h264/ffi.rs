@@ -36,13 +36,9 @@ type DecodeNoDelayFn = unsafe extern "C" fn(
     *mut *mut c_uchar,
     *mut sys::SBufferInfo,
 ) -> sys::DECODING_STATE;
-type FlushFn = unsafe extern "C" fn(
-    *mut sys::ISVCDecoder,
-    *mut *mut c_uchar,
-    *mut sys::SBufferInfo,
-) -> sys::DECODING_STATE;
-type DecOptionFn =
-    unsafe extern "C" fn(*mut sys::ISVCDecoder, sys::DECODER_OPTION, *mut c_void) -> c_long;
+type FlushFn =
+    unsafe extern "C" fn(*mut sys::ISVCDecoder, *mut *mut c_uchar, *mut sys::SBufferInfo) -> sys::DECODING_STATE;
+type DecOptionFn = unsafe extern "C" fn(*mut sys::ISVCDecoder, sys::DECODER_OPTION, *mut c_void) -> c_long;
 type DecUninitFn = unsafe extern "C" fn(*mut sys::ISVCDecoder) -> c_long;
 
 /// One OpenH264 decoder, single-threaded, error concealment off.
@@ -85,10 +81,7 @@ impl RawDecoder {
         // SAFETY: WelsCreateDecoder writes a fresh object pointer (or leaves null on failure).
         let rc = unsafe { sys::source::APILoader::WelsCreateDecoder(&mut ptr) };
         if rc != 0 || ptr.is_null() {
-            return Err(Error::codec(
-                "H.264 decode",
-                format!("cannot create decoder ({rc})"),
-            ));
+            return Err(Error::codec("H.264 decode", format!("cannot create decoder ({rc})")));
         }
         // SAFETY: ptr is a valid object whose first field is the vtable pointer.
         let vt = unsafe { &**ptr };
@@ -100,14 +93,7 @@ impl RawDecoder {
             Some(flush),
             Some(set_option),
             Some(get_option),
-        ) = (
-            vt.Initialize,
-            vt.Uninitialize,
-            vt.DecodeFrameNoDelay,
-            vt.FlushFrame,
-            vt.SetOption,
-            vt.GetOption,
-        )
+        ) = (vt.Initialize, vt.Uninitialize, vt.DecodeFrameNoDelay, vt.FlushFrame, vt.SetOption, vt.GetOption)
         else {
             // SAFETY: ptr came from WelsCreateDecoder and is destroyed exactly once.
             unsafe { sys::source::APILoader::WelsDestroyDecoder(ptr) };
@@ -115,10 +101,7 @@ impl RawDecoder {
         };
         let param = sys::SDecodingParam {
             eEcActiveIdc: sys::ERROR_CON_DISABLE,
-            sVideoProperty: sys::SVideoProperty {
-                size: 0,
-                eVideoBsType: sys::VIDEO_BITSTREAM_AVC,
-            },
+            sVideoProperty: sys::SVideoProperty { size: 0, eVideoBsType: sys::VIDEO_BITSTREAM_AVC },
             ..Default::default()
         };
         // SAFETY: ptr is valid; param outlives the call (the library copies it).
@@ -126,32 +109,15 @@ impl RawDecoder {
         if rc != 0 {
             // SAFETY: as above; not initialised, so only destroy.
             unsafe { sys::source::APILoader::WelsDestroyDecoder(ptr) };
-            return Err(Error::codec(
-                "H.264 decode",
-                format!("cannot initialise decoder ({rc})"),
-            ));
+            return Err(Error::codec("H.264 decode", format!("cannot initialise decoder ({rc})")));
         }
-        let this = RawDecoder {
-            ptr,
-            decode_no_delay,
-            flush,
-            get_option,
-            uninitialize,
-        };
+        let this = RawDecoder { ptr, decode_no_delay, flush, get_option, uninitialize };
         let mut quiet: c_int = sys::WELS_LOG_QUIET as c_int;
         let mut ec: c_int = sys::ERROR_CON_DISABLE as c_int;
         // SAFETY: both options take a pointer to an int that lives across the call.
         unsafe {
-            set_option(
-                ptr,
-                sys::DECODER_OPTION_TRACE_LEVEL,
-                (&mut quiet as *mut c_int).cast(),
-            );
-            set_option(
-                ptr,
-                sys::DECODER_OPTION_ERROR_CON_IDC,
-                (&mut ec as *mut c_int).cast(),
-            );
+            set_option(ptr, sys::DECODER_OPTION_TRACE_LEVEL, (&mut quiet as *mut c_int).cast());
+            set_option(ptr, sys::DECODER_OPTION_ERROR_CON_IDC, (&mut ec as *mut c_int).cast());
         }
         Ok(this)
     }
@@ -159,22 +125,13 @@ impl RawDecoder {
     /// Feeds one access unit in Annex-B form, tagged with `tag`; returns the library's
     /// status flags (0 = no error) and at most one picture that became ready.
     pub fn decode(&mut self, annexb: &[u8], tag: u64) -> Result<(i64, Option<DecodedPicture<'_>>)> {
-        let len = c_int::try_from(annexb.len()).map_err(|_| {
-            Error::limit(
-                "H.264 decode",
-                format!("access unit of {} bytes", annexb.len()),
-            )
-        })?;
+        let len = c_int::try_from(annexb.len())
+            .map_err(|_| Error::limit("H.264 decode", format!("access unit of {} bytes", annexb.len())))?;
         let mut dst: [*mut c_uchar; 3] = [null_mut(); 3];
-        let mut info = sys::SBufferInfo {
-            uiInBsTimeStamp: tag,
-            ..Default::default()
-        };
+        let mut info = sys::SBufferInfo { uiInBsTimeStamp: tag, ..Default::default() };
         // SAFETY: ptr is valid and exclusively borrowed; the input is read-only for `len`
         // bytes; dst and info are valid out-parameters.
-        let state = unsafe {
-            (self.decode_no_delay)(self.ptr, annexb.as_ptr(), len, dst.as_mut_ptr(), &mut info)
-        };
+        let state = unsafe { (self.decode_no_delay)(self.ptr, annexb.as_ptr(), len, dst.as_mut_ptr(), &mut info) };
         let pic = Self::picture(&dst, &info)?;
         Ok((i64::from(state), pic))
     }
@@ -186,10 +143,7 @@ impl RawDecoder {
         // SAFETY: as in `decode`.
         let state = unsafe { (self.flush)(self.ptr, dst.as_mut_ptr(), &mut info) };
         if state != DS_ERROR_FREE {
-            return Err(Error::codec(
-                "H.264 decode",
-                format!("flush failed (state {state:#x})"),
-            ));
+            return Err(Error::codec("H.264 decode", format!("flush failed (state {state:#x})")));
         }
         Self::picture(&dst, &info)
     }
@@ -212,30 +166,20 @@ impl RawDecoder {
     }
 
     /// Builds plane slices for a ready picture after checking what the library reported.
-    fn picture<'a>(
-        dst: &[*mut c_uchar; 3],
-        info: &sys::SBufferInfo,
-    ) -> Result<Option<DecodedPicture<'a>>> {
+    fn picture<'a>(dst: &[*mut c_uchar; 3], info: &sys::SBufferInfo) -> Result<Option<DecodedPicture<'a>>> {
         if info.iBufferStatus != 1 || dst.iter().any(|p| p.is_null()) {
             return Ok(None);
         }
         // SAFETY: iBufferStatus == 1 means the union holds the system-buffer variant.
         let sb = unsafe { info.UsrData.sSystemBuffer };
-        let dims = [sb.iWidth, sb.iHeight, sb.iStride[0], sb.iStride[1]]
-            .map(|v| usize::try_from(v).unwrap_or(0));
+        let dims = [sb.iWidth, sb.iHeight, sb.iStride[0], sb.iStride[1]].map(|v| usize::try_from(v).unwrap_or(0));
         let [width, height, y_stride, c_stride] = dims;
         let cw = width.div_ceil(2);
         if width == 0 || height == 0 || y_stride < width || c_stride < cw {
-            return Err(Error::codec(
-                "H.264 decode",
-                format!("decoder returned a bad picture layout {dims:?}"),
-            ));
+            return Err(Error::codec("H.264 decode", format!("decoder returned a bad picture layout {dims:?}")));
         }
         if width > MAX_DIMENSION as usize || height > MAX_DIMENSION as usize {
-            return Err(Error::limit(
-                "H.264 decode",
-                format!("picture {width}x{height} exceeds {MAX_DIMENSION}"),
-            ));
+            return Err(Error::limit("H.264 decode", format!("picture {width}x{height} exceeds {MAX_DIMENSION}")));
         }
         if sb.iFormat != sys::videoFormatI420 as c_int {
             return Err(Error::unsupported(
@@ -254,16 +198,7 @@ impl RawDecoder {
                 std::slice::from_raw_parts(dst[2], c_stride * ch),
             )
         };
-        Ok(Some(DecodedPicture {
-            width,
-            height,
-            y,
-            u,
-            v,
-            y_stride,
-            c_stride,
-            tag: info.uiOutYuvTimeStamp,
-        }))
+        Ok(Some(DecodedPicture { width, height, y, u, v, y_stride, c_stride, tag: info.uiOutYuvTimeStamp }))
     }
 }
 
@@ -278,13 +213,9 @@ impl Drop for RawDecoder {
 }
 
 type EncInitFn = unsafe extern "C" fn(*mut sys::ISVCEncoder, *const sys::SEncParamExt) -> c_int;
-type EncodeFn = unsafe extern "C" fn(
-    *mut sys::ISVCEncoder,
-    *const sys::SSourcePicture,
-    *mut sys::SFrameBSInfo,
-) -> c_int;
-type EncOptionFn =
-    unsafe extern "C" fn(*mut sys::ISVCEncoder, sys::ENCODER_OPTION, *mut c_void) -> c_int;
+type EncodeFn =
+    unsafe extern "C" fn(*mut sys::ISVCEncoder, *const sys::SSourcePicture, *mut sys::SFrameBSInfo) -> c_int;
+type EncOptionFn = unsafe extern "C" fn(*mut sys::ISVCEncoder, sys::ENCODER_OPTION, *mut c_void) -> c_int;
 type EncUninitFn = unsafe extern "C" fn(*mut sys::ISVCEncoder) -> c_int;
 
 /// One OpenH264 encoder.
@@ -331,33 +262,16 @@ impl RawEncoder {
         // SAFETY: writes a fresh object pointer (or leaves null on failure).
         let rc = unsafe { sys::source::APILoader::WelsCreateSVCEncoder(&mut ptr) };
         if rc != 0 || ptr.is_null() {
-            return Err(Error::codec(
-                "H.264 encode",
-                format!("cannot create encoder ({rc})"),
-            ));
+            return Err(Error::codec("H.264 encode", format!("cannot create encoder ({rc})")));
         }
         // SAFETY: ptr is a valid object whose first field is the vtable pointer.
         let vt = unsafe { &**ptr };
-        let (
-            Some(initialize_ext),
-            Some(defaults),
-            Some(encode_frame),
-            Some(set_option),
-            Some(uninitialize),
-        ) = (
-            vt.InitializeExt,
-            vt.GetDefaultParams,
-            vt.EncodeFrame,
-            vt.SetOption,
-            vt.Uninitialize,
-        )
+        let (Some(initialize_ext), Some(defaults), Some(encode_frame), Some(set_option), Some(uninitialize)) =
+            (vt.InitializeExt, vt.GetDefaultParams, vt.EncodeFrame, vt.SetOption, vt.Uninitialize)
         else {
             // SAFETY: destroyed exactly once.
             unsafe { sys::source::APILoader::WelsDestroySVCEncoder(ptr) };
-            return Err(Error::codec(
-                "H.264 encode",
-                "OpenH264 encoder vtable incomplete",
-            ));
+            return Err(Error::codec("H.264 encode", "OpenH264 encoder vtable incomplete"));
         };
         let this = RawEncoder {
             ptr,
@@ -372,10 +286,7 @@ impl RawEncoder {
         // SAFETY: fills the struct in place.
         let rc = unsafe { defaults(ptr, &mut params) };
         if rc != 0 {
-            return Err(Error::codec(
-                "H.264 encode",
-                format!("cannot read default parameters ({rc})"),
-            ));
+            return Err(Error::codec("H.264 encode", format!("cannot read default parameters ({rc})")));
         }
         Ok((this, params))
     }
@@ -388,36 +299,19 @@ impl RawEncoder {
         let mut quiet: c_int = sys::WELS_LOG_QUIET as c_int;
         // SAFETY: the option reads one int; setting the trace level first keeps the
         // library's parameter log off stderr.
-        unsafe {
-            (self.set_option)(
-                self.ptr,
-                sys::ENCODER_OPTION_TRACE_LEVEL,
-                (&mut quiet as *mut c_int).cast(),
-            )
-        };
+        unsafe { (self.set_option)(self.ptr, sys::ENCODER_OPTION_TRACE_LEVEL, (&mut quiet as *mut c_int).cast()) };
         // SAFETY: params is a fully initialised struct that the library copies.
         let rc = unsafe { (self.initialize_ext)(self.ptr, params) };
         if rc != 0 {
-            return Err(Error::codec(
-                "H.264 encode",
-                format!("encoder rejected the parameters ({rc})"),
-            ));
+            return Err(Error::codec("H.264 encode", format!("encoder rejected the parameters ({rc})")));
         }
         self.initialized = true;
         let mut format: c_int = sys::videoFormatI420 as c_int;
         // SAFETY: the option reads one int.
-        let rc = unsafe {
-            (self.set_option)(
-                self.ptr,
-                sys::ENCODER_OPTION_DATAFORMAT,
-                (&mut format as *mut c_int).cast(),
-            )
-        };
+        let rc =
+            unsafe { (self.set_option)(self.ptr, sys::ENCODER_OPTION_DATAFORMAT, (&mut format as *mut c_int).cast()) };
         if rc != 0 {
-            return Err(Error::codec(
-                "H.264 encode",
-                format!("cannot select I420 input ({rc})"),
-            ));
+            return Err(Error::codec("H.264 encode", format!("cannot select I420 input ({rc})")));
         }
         Ok(())
     }
@@ -425,10 +319,7 @@ impl RawEncoder {
     /// Encodes one picture.
     pub fn encode(&mut self, pic: &SourcePicture<'_>) -> Result<EncodedUnits<'_>> {
         if !self.initialized {
-            return Err(Error::codec(
-                "H.264 encode",
-                "encoder used before initialisation",
-            ));
+            return Err(Error::codec("H.264 encode", "encoder used before initialisation"));
         }
         let ch = pic.height.div_ceil(2);
         let plane_ok = pic.y_stride >= pic.width
@@ -437,33 +328,19 @@ impl RawEncoder {
             && pic.u.len() >= pic.c_stride.saturating_mul(ch)
             && pic.v.len() >= pic.c_stride.saturating_mul(ch);
         let to_int = |v: usize| c_int::try_from(v).ok();
-        let (Some(w), Some(h), Some(ys), Some(cs)) = (
-            to_int(pic.width),
-            to_int(pic.height),
-            to_int(pic.y_stride),
-            to_int(pic.c_stride),
-        ) else {
-            return Err(Error::Invalid(format!(
-                "picture {}x{} too large to encode",
-                pic.width, pic.height
-            )));
+        let (Some(w), Some(h), Some(ys), Some(cs)) =
+            (to_int(pic.width), to_int(pic.height), to_int(pic.y_stride), to_int(pic.c_stride))
+        else {
+            return Err(Error::Invalid(format!("picture {}x{} too large to encode", pic.width, pic.height)));
         };
         if !plane_ok {
-            return Err(Error::Invalid(format!(
-                "picture planes too small for {}x{}",
-                pic.width, pic.height
-            )));
+            return Err(Error::Invalid(format!("picture planes too small for {}x{}", pic.width, pic.height)));
         }
         let src = sys::SSourcePicture {
             iColorFormat: sys::videoFormatI420 as c_int,
             iStride: [ys, cs, cs, 0],
             // The library only reads the source planes.
-            pData: [
-                pic.y.as_ptr().cast_mut(),
-                pic.u.as_ptr().cast_mut(),
-                pic.v.as_ptr().cast_mut(),
-                null_mut(),
-            ],
+            pData: [pic.y.as_ptr().cast_mut(), pic.u.as_ptr().cast_mut(), pic.v.as_ptr().cast_mut(), null_mut()],
             iPicWidth: w,
             iPicHeight: h,
             uiTimeStamp: pic.timestamp_ms,
@@ -474,15 +351,10 @@ impl RawEncoder {
         // SAFETY: planes were checked to cover stride × rows; bs is owned and writable.
         let rc = unsafe { (self.encode_frame)(self.ptr, &src, &mut *self.bs) };
         if rc != 0 {
-            return Err(Error::codec(
-                "H.264 encode",
-                format!("EncodeFrame failed ({rc})"),
-            ));
+            return Err(Error::codec("H.264 encode", format!("EncodeFrame failed ({rc})")));
         }
         let bs: &sys::SFrameBSInfo = &self.bs;
-        let layers = usize::try_from(bs.iLayerNum)
-            .unwrap_or(0)
-            .min(bs.sLayerInfo.len());
+        let layers = usize::try_from(bs.iLayerNum).unwrap_or(0).min(bs.sLayerInfo.len());
         let mut nals = Vec::new();
         for layer in &bs.sLayerInfo[..layers] {
             let count = usize::try_from(layer.iNalCount).unwrap_or(0);
@@ -493,14 +365,9 @@ impl RawEncoder {
             // into `pBsBuf`; both stay valid until the next EncodeFrame, which the
             // returned borrow of `self` prevents.
             let lens = unsafe { std::slice::from_raw_parts(layer.pNalLengthInByte, count) };
-            let total = lens
-                .iter()
-                .try_fold(0usize, |acc, &l| acc.checked_add(usize::try_from(l).ok()?));
+            let total = lens.iter().try_fold(0usize, |acc, &l| acc.checked_add(usize::try_from(l).ok()?));
             let Some(total) = total else {
-                return Err(Error::codec(
-                    "H.264 encode",
-                    "encoder reported a bad NAL length",
-                ));
+                return Err(Error::codec("H.264 encode", "encoder reported a bad NAL length"));
             };
             // SAFETY: see above; `total` is the sum of the NAL lengths in this layer.
             let buf = unsafe { std::slice::from_raw_parts(layer.pBsBuf, total) };
@@ -511,10 +378,7 @@ impl RawEncoder {
                 at += l;
             }
         }
-        Ok(EncodedUnits {
-            frame_type: bs.eFrameType,
-            nals,
-        })
+        Ok(EncodedUnits { frame_type: bs.eFrameType, nals })
     }
 }
 

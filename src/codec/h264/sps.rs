@@ -71,10 +71,7 @@ struct BitReader<'a> {
 
 impl BitReader<'_> {
     fn bit(&mut self) -> Result<u32, SpsError> {
-        let byte = self
-            .data
-            .get(self.pos / 8)
-            .ok_or_else(|| SpsError("SPS is cut short".into()))?;
+        let byte = self.data.get(self.pos / 8).ok_or_else(|| SpsError("SPS is cut short".into()))?;
         let v = (byte >> (7 - self.pos % 8)) & 1;
         self.pos += 1;
         Ok(v as u32)
@@ -164,15 +161,9 @@ impl Sps {
             return Err(SpsError("SPS shorter than 4 bytes".into()));
         }
         if data[0] & 0x1f != 7 {
-            return Err(SpsError(format!(
-                "NAL type {} is not an SPS",
-                data[0] & 0x1f
-            )));
+            return Err(SpsError(format!("NAL type {} is not an SPS", data[0] & 0x1f)));
         }
-        let mut r = BitReader {
-            data: &data[1..],
-            pos: 0,
-        };
+        let mut r = BitReader { data: &data[1..], pos: 0 };
         let profile_idc = r.bits(8)? as u8;
         let constraint_flags = r.bits(8)? as u8;
         let level_idc = r.bits(8)? as u8;
@@ -181,15 +172,10 @@ impl Sps {
         let mut bit_depth_luma = 8;
         let mut bit_depth_chroma = 8;
         let mut separate_colour_plane = false;
-        if matches!(
-            profile_idc,
-            100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
-        ) {
+        if matches!(profile_idc, 100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135) {
             chroma_format_idc = r.ue()?;
             if chroma_format_idc > 3 {
-                return Err(SpsError(format!(
-                    "chroma_format_idc {chroma_format_idc} is invalid"
-                )));
+                return Err(SpsError(format!("chroma_format_idc {chroma_format_idc} is invalid")));
             }
             if chroma_format_idc == 3 {
                 separate_colour_plane = r.flag()?;
@@ -228,11 +214,7 @@ impl Sps {
                 }
             }
             2 => {}
-            _ => {
-                return Err(SpsError(format!(
-                    "pic_order_cnt_type {poc_type} is invalid"
-                )))
-            }
+            _ => return Err(SpsError(format!("pic_order_cnt_type {poc_type} is invalid"))),
         }
         let max_refs = r.ue()?;
         r.flag()?; // gaps_in_frame_num_value_allowed_flag
@@ -251,27 +233,20 @@ impl Sps {
             crop_t = r.ue()?;
             crop_b = r.ue()?;
         }
-        let chroma_array_type = if separate_colour_plane {
-            0
-        } else {
-            chroma_format_idc
-        };
+        let chroma_array_type = if separate_colour_plane { 0 } else { chroma_format_idc };
         let (sub_w, sub_h) = match chroma_array_type {
             1 => (2, 2),
             2 => (2, 1),
             _ => (1, 1),
         };
         let crop_unit_x = if chroma_array_type == 0 { 1 } else { sub_w };
-        let crop_unit_y =
-            (if chroma_array_type == 0 { 1 } else { sub_h }) * if frame_mbs_only { 1 } else { 2 };
+        let crop_unit_y = (if chroma_array_type == 0 { 1 } else { sub_h }) * if frame_mbs_only { 1 } else { 2 };
         let full_w = width_mbs as u64 * 16;
         let full_h = height_mbs as u64 * 16;
         let cw = (crop_l as u64 + crop_r as u64) * crop_unit_x;
         let ch = (crop_t as u64 + crop_b as u64) * crop_unit_y;
         if cw >= full_w || ch >= full_h || full_w > 65536 || full_h > 65536 {
-            return Err(SpsError(format!(
-                "impossible picture size {full_w}x{full_h} with cropping {cw}x{ch}"
-            )));
+            return Err(SpsError(format!("impossible picture size {full_w}x{full_h} with cropping {cw}x{ch}")));
         }
         let mut sps = Sps {
             profile_idc,
@@ -352,126 +327,26 @@ pub struct LevelLimits {
 
 /// H.264 Table A-1, in ascending order.
 pub const LEVELS: [LevelLimits; 20] = [
-    LevelLimits {
-        level_idc: 10,
-        max_mbps: 1485,
-        max_fs: 99,
-        max_br_kbps: 64,
-    },
-    LevelLimits {
-        level_idc: 9,
-        max_mbps: 1485,
-        max_fs: 99,
-        max_br_kbps: 128,
-    },
-    LevelLimits {
-        level_idc: 11,
-        max_mbps: 3000,
-        max_fs: 396,
-        max_br_kbps: 192,
-    },
-    LevelLimits {
-        level_idc: 12,
-        max_mbps: 6000,
-        max_fs: 396,
-        max_br_kbps: 384,
-    },
-    LevelLimits {
-        level_idc: 13,
-        max_mbps: 11880,
-        max_fs: 396,
-        max_br_kbps: 768,
-    },
-    LevelLimits {
-        level_idc: 20,
-        max_mbps: 11880,
-        max_fs: 396,
-        max_br_kbps: 2000,
-    },
-    LevelLimits {
-        level_idc: 21,
-        max_mbps: 19800,
-        max_fs: 792,
-        max_br_kbps: 4000,
-    },
-    LevelLimits {
-        level_idc: 22,
-        max_mbps: 20250,
-        max_fs: 1620,
-        max_br_kbps: 4000,
-    },
-    LevelLimits {
-        level_idc: 30,
-        max_mbps: 40500,
-        max_fs: 1620,
-        max_br_kbps: 10000,
-    },
-    LevelLimits {
-        level_idc: 31,
-        max_mbps: 108000,
-        max_fs: 3600,
-        max_br_kbps: 14000,
-    },
-    LevelLimits {
-        level_idc: 32,
-        max_mbps: 216000,
-        max_fs: 5120,
-        max_br_kbps: 20000,
-    },
-    LevelLimits {
-        level_idc: 40,
-        max_mbps: 245760,
-        max_fs: 8192,
-        max_br_kbps: 20000,
-    },
-    LevelLimits {
-        level_idc: 41,
-        max_mbps: 245760,
-        max_fs: 8192,
-        max_br_kbps: 50000,
-    },
-    LevelLimits {
-        level_idc: 42,
-        max_mbps: 522240,
-        max_fs: 8704,
-        max_br_kbps: 50000,
-    },
-    LevelLimits {
-        level_idc: 50,
-        max_mbps: 589824,
-        max_fs: 22080,
-        max_br_kbps: 135000,
-    },
-    LevelLimits {
-        level_idc: 51,
-        max_mbps: 983040,
-        max_fs: 36864,
-        max_br_kbps: 240000,
-    },
-    LevelLimits {
-        level_idc: 52,
-        max_mbps: 2073600,
-        max_fs: 36864,
-        max_br_kbps: 240000,
-    },
-    LevelLimits {
-        level_idc: 60,
-        max_mbps: 4177920,
-        max_fs: 139264,
-        max_br_kbps: 240000,
-    },
-    LevelLimits {
-        level_idc: 61,
-        max_mbps: 8355840,
-        max_fs: 139264,
-        max_br_kbps: 480000,
-    },
-    LevelLimits {
-        level_idc: 62,
-        max_mbps: 16711680,
-        max_fs: 139264,
-        max_br_kbps: 800000,
-    },
+    LevelLimits { level_idc: 10, max_mbps: 1485, max_fs: 99, max_br_kbps: 64 },
+    LevelLimits { level_idc: 9, max_mbps: 1485, max_fs: 99, max_br_kbps: 128 },
+    LevelLimits { level_idc: 11, max_mbps: 3000, max_fs: 396, max_br_kbps: 192 },
+    LevelLimits { level_idc: 12, max_mbps: 6000, max_fs: 396, max_br_kbps: 384 },
+    LevelLimits { level_idc: 13, max_mbps: 11880, max_fs: 396, max_br_kbps: 768 },
+    LevelLimits { level_idc: 20, max_mbps: 11880, max_fs: 396, max_br_kbps: 2000 },
+    LevelLimits { level_idc: 21, max_mbps: 19800, max_fs: 792, max_br_kbps: 4000 },
+    LevelLimits { level_idc: 22, max_mbps: 20250, max_fs: 1620, max_br_kbps: 4000 },
+    LevelLimits { level_idc: 30, max_mbps: 40500, max_fs: 1620, max_br_kbps: 10000 },
+    LevelLimits { level_idc: 31, max_mbps: 108000, max_fs: 3600, max_br_kbps: 14000 },
+    LevelLimits { level_idc: 32, max_mbps: 216000, max_fs: 5120, max_br_kbps: 20000 },
+    LevelLimits { level_idc: 40, max_mbps: 245760, max_fs: 8192, max_br_kbps: 20000 },
+    LevelLimits { level_idc: 41, max_mbps: 245760, max_fs: 8192, max_br_kbps: 50000 },
+    LevelLimits { level_idc: 42, max_mbps: 522240, max_fs: 8704, max_br_kbps: 50000 },
+    LevelLimits { level_idc: 50, max_mbps: 589824, max_fs: 22080, max_br_kbps: 135000 },
+    LevelLimits { level_idc: 51, max_mbps: 983040, max_fs: 36864, max_br_kbps: 240000 },
+    LevelLimits { level_idc: 52, max_mbps: 2073600, max_fs: 36864, max_br_kbps: 240000 },
+    LevelLimits { level_idc: 60, max_mbps: 4177920, max_fs: 139264, max_br_kbps: 240000 },
+    LevelLimits { level_idc: 61, max_mbps: 8355840, max_fs: 139264, max_br_kbps: 480000 },
+    LevelLimits { level_idc: 62, max_mbps: 16711680, max_fs: 139264, max_br_kbps: 800000 },
 ];
 
 /// Position of a level in Table A-1 (so 1b sorts between 1 and 1.1).
