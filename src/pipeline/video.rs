@@ -50,7 +50,7 @@ pub fn run(
                 height: *height,
                 fps: *fps,
                 bitrate_bps: bitrate,
-                max_bitrate_bps: bitrate.saturating_mul(5) / 4,
+                max_bitrate_bps: bitrate.saturating_mul(9) / 8,
                 keyframe_interval: *keyframe_interval,
                 level_idc: *level_idc,
             };

@@ -1,4 +1,4 @@
-//! Platform rules as data. The built-in `tiktok` profile lives in `profiles/tiktok.toml`
+//! Platform rules as data. The built-in `tiktok` profile lives in `src/profile/tiktok.toml`
 //! (compiled in), with the source of every number in a comment; users can load their own
 //! TOML file with the same fields.
 
@@ -56,7 +56,7 @@ pub struct Profile {
     pub max_file_size: u64,
 }
 
-const TIKTOK: &str = include_str!("../../profiles/tiktok.toml");
+const TIKTOK: &str = include_str!("tiktok.toml");
 
 impl Profile {
     /// The built-in `tiktok` profile.

@@ -77,7 +77,7 @@ fn human_output_names_rules() {
 #[test]
 fn user_profile_from_toml() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/tiktok.toml"))
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/profile/tiktok.toml"))
         .unwrap()
         .replace("width = 1080", "width = 640")
         .replace("height = 1920", "height = 360");
