@@ -178,7 +178,7 @@ const VIDEO_RULES: [&str; 9] = [
 pub const AUDIO_RATE: u32 = 44_100;
 /// Default first-try video bitrate: leaves room under a 10 Mbps peak for rate-control
 /// overshoot around keyframes and for the audio.
-pub const DEFAULT_VIDEO_BITRATE: u32 = 8_000_000;
+pub const DEFAULT_VIDEO_BITRATE: u32 = 6_000_000;
 /// Keyframe interval in seconds (TikTok recommends ≤ 2 s; 1 s helps seeking and segments).
 pub const KEYFRAME_SECONDS: u32 = 1;
 

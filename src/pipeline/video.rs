@@ -18,9 +18,11 @@ use crate::plan::{ConformPlan, FitMode, VideoPlan};
 use crate::video::{transform_batch, Fit, FrameRateConverter, GeometryPlan};
 
 /// Frames decoded ahead of the geometry stage. Small: a 4K frame is 12 MB.
-const DECODE_QUEUE: usize = 4;
-/// Frames fitted in parallel per rayon batch.
-const BATCH: usize = 4;
+const DECODE_QUEUE: usize = 2;
+/// Frames fitted in parallel per rayon batch: one per core is enough to keep them busy.
+fn batch_size() -> usize {
+    rayon::current_num_threads().clamp(2, 8)
+}
 /// Fitted frames waiting for the encoder.
 const ENCODE_QUEUE: usize = 4;
 /// Output video timescale: 512 ticks per frame at 30 fps, as common muxers write.
@@ -160,7 +162,8 @@ fn transcode(
 
         let mut fps_conv = FrameRateConverter::new(fps, 0.0);
         let mut sent = 0u64;
-        let mut batch = Vec::with_capacity(BATCH);
+        let batch_len = batch_size();
+        let mut batch = Vec::with_capacity(batch_len);
         let send = |frames: Vec<Frame>, sent: &mut u64| -> bool {
             for f in frames {
                 if *sent >= total {
@@ -182,7 +185,7 @@ fn transcode(
                 Ok(f) => batch.push(f),
                 Err(_) => break,
             }
-            while batch.len() < BATCH {
+            while batch.len() < batch_len {
                 match frame_rx.try_recv() {
                     Ok(f) => batch.push(f),
                     Err(_) => break,
