@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds one fully static `clipfit` for x86_64 Linux (glibc, +crt-static) and prints its path
+# last. Needs g++ (libstdc++.a) and nasm, like the normal build.
+#
+# The explicit --target matters: with it, RUSTFLAGS apply only to the target's crates, so
+# build scripts and proc-macros stay ordinary dynamic host binaries (a static proc-macro
+# cannot be dlopen'ed by rustc).
+#
+# Environment:
+#   CARGO_TARGET_DIR   default target/static
+#   STATIC_PROFILE     cargo profile, default release. `STATIC_FAST=1` keeps the release
+#                      profile but turns LTO off and uses 16 codegen units (via cargo's
+#                      CARGO_PROFILE_RELEASE_* variables, no Cargo.toml change): a much
+#                      quicker link on a small machine, a slightly slower binary.
+#   CARGO              cargo command, default cargo (e.g. "nice -n 15 cargo")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=x86_64-unknown-linux-gnu
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/static}"
+profile="${STATIC_PROFILE:-release}"
+cargo_cmd=(${CARGO:-cargo})
+
+if [ "${STATIC_FAST:-0}" = 1 ]; then
+  export CARGO_PROFILE_RELEASE_LTO=false
+  export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+fi
+
+# crt-static: static glibc, static libgcc. The C++ runtime of openh264 (built by the cc
+# crate, which links `stdc++` dynamically by default) is forced static with
+# CXXSTDLIB=static=stdc++ (read by the cc crate for every target).
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
+export CXXSTDLIB=static=stdc++
+export CXXSTDLIB_x86_64_unknown_linux_gnu=static=stdc++
+
+"${cargo_cmd[@]}" build --locked --profile "$profile" --target "$target" --bin clipfit >&2
+
+case "$profile" in dev) dir=debug ;; *) dir="$profile" ;; esac
+bin="$CARGO_TARGET_DIR/$target/$dir/clipfit"
+
+# Refuse to call a dynamic binary static.
+if ! file -L "$bin" | grep -Eq 'statically linked|static-pie linked'; then
+  echo "error: $bin is not statically linked:" >&2
+  file -L "$bin" >&2
+  exit 1
+fi
+if ldd "$bin" >/dev/null 2>&1 && ! ldd "$bin" 2>&1 | grep -Eq 'not a dynamic executable|statically linked'; then
+  echo "error: ldd lists dynamic dependencies of $bin:" >&2
+  ldd "$bin" >&2
+  exit 1
+fi
+file -L "$bin" >&2
+echo "$bin"
