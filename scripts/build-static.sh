@@ -26,12 +26,10 @@ if [ "${STATIC_FAST:-0}" = 1 ]; then
   export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 fi
 
-# crt-static: static glibc, static libgcc. The C++ runtime of openh264 (built by the cc
-# crate, which links `stdc++` dynamically by default) is forced static with
-# CXXSTDLIB=static=stdc++ (read by the cc crate for every target).
+# crt-static makes rustc link the executable with `-static`: glibc, libgcc and the C++
+# runtime that openh264 and fdk-aac ask for (`-lstdc++`) all come from their .a archives
+# (g++ ships libstdc++.a). The checks below make sure nothing dynamic slipped in.
 export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
-export CXXSTDLIB=static=stdc++
-export CXXSTDLIB_x86_64_unknown_linux_gnu=static=stdc++
 
 "${cargo_cmd[@]}" build --locked --profile "$profile" --target "$target" --bin clipfit >&2
 
