@@ -29,7 +29,13 @@ fi
 # crt-static makes rustc link the executable with `-static`: glibc, libgcc and the C++
 # runtime that openh264 and fdk-aac ask for (`-lstdc++`) all come from their .a archives
 # (g++ ships libstdc++.a). The checks below make sure nothing dynamic slipped in.
-export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
+#
+# getrandom 0.3/0.4 (rand's ThreadRng, used by the upload client) find glibc's getrandom()
+# with dlsym, which finds nothing in a static binary, and then fall back to opening
+# /dev/urandom: in a bare chroot or scratch container without /dev that panics ("could not
+# initialize ThreadRng"). The linux_getrandom backend calls getrandom() directly
+# (static glibc has it), so no device file is needed.
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static --cfg getrandom_backend=\"linux_getrandom\""
 
 "${cargo_cmd[@]}" build --locked --profile "$profile" --target "$target" --bin clipfit >&2
 

@@ -27,7 +27,9 @@ trap cleanup EXIT
 mkdir -p "$root/etc"
 cp "$bin" "$root/clipfit"
 cp "$video" "$root/in.mp4"
-printf '127.0.0.1 tiktok.local\n' >"$root/etc/hosts"
+# Both families: the upload client asks for A and AAAA together, and a name with no AAAA
+# line would send the AAAA question to the (absent) DNS server and wait for its timeout.
+printf '127.0.0.1 tiktok.local\n::1 tiktok.local\n' >"$root/etc/hosts"
 # hickory reads resolv.conf to build its resolver and refuses to start without it; the
 # nameserver is never asked, because /etc/hosts answers first. (Containers get both files
 # from the runtime.)
