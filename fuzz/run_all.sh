@@ -1,13 +1,51 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for N seconds (default 20), seeded from testdata/.
-# Usage: fuzz/run_all.sh [SECONDS]
+# Runs every fuzz target for N seconds (default 20), seeded from testdata/ and fuzz/seeds/,
+# then prints one summary line per target. Crashes land in fuzz/artifacts/TARGET/.
+# Usage: fuzz/run_all.sh [SECONDS] [TARGET...]
+# Environment: CARGO (default "cargo"; e.g. "nice -n 15 cargo").
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-20}"
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-for t in $(cargo +nightly fuzz list); do
+shift || true
+cargo_cmd=(${CARGO:-cargo})
+command -v cargo-fuzz >/dev/null || "${cargo_cmd[@]}" install cargo-fuzz
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <("${cargo_cmd[@]}" +nightly fuzz list)
+
+seed() { # seed TARGET FILE...: copy into the corpus, never overwriting.
+  local t="$1"; shift
+  cp -n "$@" "corpus/$t/" 2>/dev/null || true
+}
+
+mkdir -p artifacts/logs  # artifacts/ is git-ignored
+summary=()
+for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
-  cp -n ../testdata/*.mp4 ../testdata/*.mov ../testdata/malformed/* "corpus/$t/" 2>/dev/null || true
+  args=(-rss_limit_mb=1024 -timeout=10 -max_len=1048576)
+  case "$t" in
+    faststart)
+      # The harness reads an 8-byte little-endian delta, then the file (or moov).
+      for f in ../testdata/*.mp4 ../testdata/*.mov seeds/conform/*; do
+        out="corpus/$t/$(basename "$f").delta"
+        [ -e "$out" ] || { printf '\0\0\0\0\x01\0\0\0'; cat "$f"; } >"$out"
+      done ;;
+    conform)
+      # Whole-pipeline runs take ~1 s each; only small inputs are fuzzed (harness cap 64 KB).
+      seed "$t" seeds/conform/*
+      find ../testdata -maxdepth 2 -type f -size -64k -name '*.mp4' -exec cp -n {} "corpus/$t/" \;
+      args=(-rss_limit_mb=2048 -timeout=60 -max_len=65536) ;;
+    *)
+      seed "$t" ../testdata/*.mp4 ../testdata/*.mov ../testdata/malformed/* seeds/conform/* ;;
+  esac
   echo "== $t for ${secs}s"
-  cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=1024 -timeout=10 -max_len=1048576
+  status=ok
+  if ! "${cargo_cmd[@]}" +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" \
+    "${args[@]}" >"artifacts/logs/$t.log" 2>&1; then
+    status=FAILED
+  fi
+  grep -E '^(#[0-9]+ +(INITED|DONE)|==[0-9]+==|SUMMARY|Done|error)' "artifacts/logs/$t.log" || true
+  execs=$(grep -Eo 'Done [0-9]+ runs' "artifacts/logs/$t.log" | grep -Eo '[0-9]+' || echo "?")
+  summary+=("$t: $status, $execs runs in ${secs}s, corpus $(ls "corpus/$t" | wc -l) files, artifacts: $(ls "artifacts/$t" 2>/dev/null | wc -l)")
 done
+echo "== summary"
+printf '%s\n' "${summary[@]}"

@@ -1,10 +1,5 @@
-//! H.264 SPS parsing and emulation-prevention removal on arbitrary bytes.
+//! H.264 Annex-B/AVCC NAL splitting, emulation-prevention removal and SPS parsing.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = clipfit::codec::h264::sps::unescape(data);
-    if let Ok(sps) = clipfit::codec::h264::sps::Sps::parse(data) {
-        let _ = clipfit::codec::h264::sps::required_level(sps.width, sps.height, 30.0, 10_000_000);
-    }
-});
+fuzz_target!(|data: &[u8]| clipfit_fuzz::h264(data));

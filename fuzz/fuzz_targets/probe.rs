@@ -2,6 +2,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = clipfit::demux::probe_bytes(data);
-});
+fuzz_target!(|data: &[u8]| clipfit_fuzz::probe(data));

@@ -1,0 +1,122 @@
+//! The harness every fuzz target shares: one function per target, each feeding arbitrary
+//! bytes to one library entry point. The property checked is the same everywhere: the call
+//! returns (Ok or Err) without panicking, hanging or over-allocating; libFuzzer's
+//! `-timeout` and `-rss_limit_mb` catch the last two.
+
+use std::path::Path;
+
+use clipfit::codec::h264::{annexb, sps};
+
+/// Largest input the `conform` target runs: decoding and encoding are slow, and small
+/// inputs reach every container path anyway.
+pub const CONFORM_MAX_INPUT: usize = 64 * 1024;
+
+/// Demuxes and probes `data` as an MP4/MOV file.
+pub fn probe(data: &[u8]) {
+    let _ = clipfit::demux::probe_bytes(data);
+}
+
+/// H.264 NAL framing and SPS parsing: `data` is split as an Annex-B stream and as AVCC
+/// with every length size, and each NAL unit (plus `data` itself) is parsed as an SPS.
+pub fn h264(data: &[u8]) {
+    let _ = sps::unescape(data);
+    parse_sps(data);
+    for nal in annexb::annexb_nals(data) {
+        let _ = annexb::nal_type(nal);
+        let _ = annexb::is_vcl(nal);
+        parse_sps(nal);
+    }
+    for length_size in 0..=5 {
+        if let Ok(nals) = annexb::avcc_nals(data, length_size) {
+            let mut annexb_out = Vec::new();
+            annexb::write_annexb(nals.iter().copied(), &mut annexb_out);
+            // Annex-B of AVCC units splits back into the same units unless a unit holds a
+            // start code or ends in zero bytes (both illegal in real NAL units).
+            let _ = annexb::annexb_nals(&annexb_out);
+            let mut avcc = Vec::new();
+            if annexb::write_avcc(nals.iter().copied(), &mut avcc).is_ok() {
+                assert_eq!(
+                    annexb::avcc_nals(&avcc, 4).ok().as_deref(),
+                    Some(&nals[..]),
+                    "AVCC round trip"
+                );
+            }
+            for nal in nals {
+                parse_sps(nal);
+            }
+        }
+    }
+}
+
+fn parse_sps(nal: &[u8]) {
+    if let Ok(s) = sps::Sps::parse(nal) {
+        let _ = s.profile_name();
+        let _ = s.chroma_format_name();
+        let _ = sps::level_name(s.level_idc);
+        let _ = sps::required_level(s.width, s.height, 30.0, 10_000_000);
+    }
+}
+
+/// Chunk-offset relocation: the first 8 bytes are the delta (little-endian i64), the rest
+/// is the moov box, or a whole file whose top-level moov is used.
+pub fn faststart(data: &[u8]) {
+    let Some((head, rest)) = data.split_first_chunk::<8>() else {
+        return;
+    };
+    let delta = i64::from_le_bytes(*head);
+    let moov = find_moov(rest).unwrap_or(rest);
+    if let Ok(out) = clipfit::mux::faststart::relocate_moov_bytes(moov, delta) {
+        // What it wrote must itself be a moov it can patch again (delta 0 is the identity).
+        let again = clipfit::mux::faststart::relocate_moov_bytes(&out, 0);
+        assert!(again.is_ok(), "re-patching own output failed: {again:?}");
+    }
+}
+
+/// The first top-level `moov` box of `file`, cut to the file's end if it claims more.
+fn find_moov(file: &[u8]) -> Option<&[u8]> {
+    let mut pos = 0usize;
+    while let Some(hdr) = file.get(pos..pos.checked_add(8)?) {
+        let size32 = u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]) as u64;
+        let size = match size32 {
+            0 => (file.len() - pos) as u64,
+            1 => u64::from_be_bytes(file.get(pos + 8..pos + 16)?.try_into().ok()?),
+            s => s,
+        };
+        if size < 8 {
+            return None;
+        }
+        let end = usize::try_from(size).ok().and_then(|s| pos.checked_add(s));
+        if &hdr[4..8] == b"moov" {
+            return Some(&file[pos..end.unwrap_or(file.len()).min(file.len())]);
+        }
+        pos = end?;
+    }
+    None
+}
+
+/// Runs the whole conform pipeline (tiktok profile, default options) on `data` written to
+/// a temporary file. Inputs over [`CONFORM_MAX_INPUT`] are skipped.
+pub fn conform(data: &[u8]) {
+    if data.len() > CONFORM_MAX_INPUT {
+        return;
+    }
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let input = dir.path().join("in.mp4");
+    if std::fs::write(&input, data).is_err() {
+        return;
+    }
+    conform_file(&input, &dir.path().join("out.mp4"));
+}
+
+/// [`conform`] on a file already on disk.
+pub fn conform_file(input: &Path, output: &Path) {
+    let _ = clipfit::pipeline::conform(
+        input,
+        output,
+        &clipfit::profile::Profile::tiktok(),
+        &clipfit::plan::ConformOptions::default(),
+        &clipfit::pipeline::NoProgress,
+    );
+}
