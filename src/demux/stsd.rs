@@ -58,32 +58,7 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
     let height = r.u16()? as u32;
     r.skip(4 + 4 + 4 + 2 + 32 + 2 + 2)?;
     let children = r.rest();
-    let mut info = VideoInfo {
-        codec: video_codec(kind),
-        fourcc: fourcc_str(kind),
-        profile: None,
-        profile_idc: None,
-        level_idc: None,
-        bit_depth: 8,
-        chroma_format: "4:2:0".into(),
-        width,
-        height,
-        rotation: 0,
-        matrix_unusual: false,
-        sar: (1, 1),
-        display_width: width,
-        display_height: height,
-        interlaced: false,
-        full_range: false,
-        fps: 0.0,
-        constant_frame_rate: true,
-        frame_duration_range: (0.0, 0.0),
-        has_reordering: false,
-        keyframes: 0,
-        sps: Vec::new(),
-        pps: Vec::new(),
-        nal_length_size: 4,
-    };
+    let mut info = VideoInfo::new(video_codec(kind), &fourcc_str(kind), width, height);
     let mut pasp = None;
     for child in BoxIter::new(children, place, depth)? {
         let child = child?;

@@ -182,6 +182,39 @@ pub struct VideoInfo {
     pub nal_length_size: u8,
 }
 
+impl VideoInfo {
+    /// A progressive 8-bit 4:2:0 track of `codec` at `width`x`height`, square pixels, no
+    /// rotation; timing and parameter-set fields are empty until a probe fills them.
+    pub fn new(codec: VideoCodec, fourcc: &str, width: u32, height: u32) -> VideoInfo {
+        VideoInfo {
+            codec,
+            fourcc: fourcc.into(),
+            profile: None,
+            profile_idc: None,
+            level_idc: None,
+            bit_depth: 8,
+            chroma_format: "4:2:0".into(),
+            width,
+            height,
+            rotation: 0,
+            matrix_unusual: false,
+            sar: (1, 1),
+            display_width: width,
+            display_height: height,
+            interlaced: false,
+            full_range: false,
+            fps: 0.0,
+            constant_frame_rate: true,
+            frame_duration_range: (0.0, 0.0),
+            has_reordering: false,
+            keyframes: 0,
+            sps: Vec::new(),
+            pps: Vec::new(),
+            nal_length_size: 4,
+        }
+    }
+}
+
 /// Audio codecs clipfit recognises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

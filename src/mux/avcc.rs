@@ -1,5 +1,6 @@
 //! Building the AVCDecoderConfigurationRecord (`avcC`) from one SPS and one PPS.
 
+use crate::codec::h264::sps::Sps;
 use crate::error::{Error, Result};
 
 /// Builds an avcC payload from an SPS and a PPS NAL unit (each starting with its NAL
@@ -34,63 +35,11 @@ pub fn avcc_from_parameter_sets(sps: &[u8], pps: &[u8]) -> Result<Vec<u8>> {
 
 /// chroma_format_idc, bit_depth_luma_minus8 and bit_depth_chroma_minus8 of a High-profile SPS.
 fn high_profile_format(sps: &[u8]) -> Result<(u8, u8, u8)> {
-    let rbsp = unescape(&sps[4..]);
-    let mut r = BitReader { data: &rbsp, pos: 0 };
-    let _sps_id = r.ue()?;
-    let chroma = r.ue()?;
-    if chroma == 3 {
-        r.bit()?; // separate_colour_plane_flag
+    let parsed = Sps::parse(sps).map_err(|e| Error::malformed("SPS", e.to_string()))?;
+    if parsed.bit_depth_luma > 14 || parsed.bit_depth_chroma > 14 {
+        return Err(Error::malformed("SPS", "bit depth out of range"));
     }
-    let (luma8, chroma8) = (r.ue()?, r.ue()?);
-    if chroma > 3 || luma8 > 6 || chroma8 > 6 {
-        return Err(Error::malformed("SPS", "chroma format or bit depth out of range"));
-    }
-    Ok((chroma as u8, luma8 as u8, chroma8 as u8))
-}
-
-/// Drops emulation-prevention bytes (00 00 03 → 00 00).
-fn unescape(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut zeros = 0;
-    for &b in data {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
-}
-
-struct BitReader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl BitReader<'_> {
-    fn bit(&mut self) -> Result<u32> {
-        let byte = self.data.get(self.pos / 8).ok_or_else(|| Error::malformed("SPS", "ends inside a header field"))?;
-        let b = (byte >> (7 - self.pos % 8)) & 1;
-        self.pos += 1;
-        Ok(u32::from(b))
-    }
-
-    /// Unsigned Exp-Golomb; values needing more than 31 bits are malformed here.
-    fn ue(&mut self) -> Result<u32> {
-        let mut zeros = 0;
-        while self.bit()? == 0 {
-            zeros += 1;
-            if zeros > 31 {
-                return Err(Error::malformed("SPS", "Exp-Golomb code too long"));
-            }
-        }
-        let mut v = 0u32;
-        for _ in 0..zeros {
-            v = (v << 1) | self.bit()?;
-        }
-        Ok(((1u64 << zeros) - 1 + u64::from(v)) as u32)
-    }
+    Ok((parsed.chroma_format_idc, parsed.bit_depth_luma - 8, parsed.bit_depth_chroma - 8))
 }
 
 #[cfg(test)]
@@ -114,14 +63,5 @@ mod tests {
         assert!(avcc_from_parameter_sets(&[0x67, 100], &[0x68]).is_err());
         // High profile with an SPS that ends before its chroma format.
         assert!(avcc_from_parameter_sets(&[0x67, 100, 0, 40], &[0x68, 1]).is_err());
-    }
-
-    #[test]
-    fn exp_golomb() {
-        // 1 → 0, 010 → 1, 011 → 2, 00100 → 3
-        let data = [0b1010_0110, 0b0100_0000];
-        let mut r = BitReader { data: &data, pos: 0 };
-        assert_eq!([r.ue().unwrap(), r.ue().unwrap(), r.ue().unwrap(), r.ue().unwrap()], [0, 1, 2, 3]);
-        assert_eq!(unescape(&[0, 0, 3, 1, 0, 0, 3]), vec![0, 0, 1, 0, 0]);
     }
 }

@@ -261,30 +261,13 @@ pub(crate) mod tests {
     /// A `VideoInfo` for an H.264 track with the given parameter sets.
     pub(crate) fn h264_info(width: u32, height: u32, sps: Vec<Vec<u8>>, pps: Vec<Vec<u8>>) -> VideoInfo {
         VideoInfo {
-            codec: VideoCodec::H264,
-            fourcc: "avc1".into(),
-            profile: None,
-            profile_idc: None,
-            level_idc: None,
-            bit_depth: 8,
-            chroma_format: "4:2:0".into(),
-            width,
-            height,
-            rotation: 0,
-            matrix_unusual: false,
-            sar: (1, 1),
-            display_width: width,
-            display_height: height,
-            interlaced: false,
-            full_range: false,
             fps: 25.0,
-            constant_frame_rate: true,
             frame_duration_range: (0.04, 0.04),
             has_reordering: true,
             keyframes: 1,
             sps,
             pps,
-            nal_length_size: 4,
+            ..VideoInfo::new(VideoCodec::H264, "avc1", width, height)
         }
     }
 
