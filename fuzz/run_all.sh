@@ -34,6 +34,10 @@ for t in "${targets[@]}"; do
       seed "$t" seeds/conform/*
       find ../testdata -maxdepth 2 -type f -size -64k -name '*.mp4' -exec cp -n {} "corpus/$t/" \;
       args=(-rss_limit_mb=2048 -timeout=60 -max_len=65536) ;;
+    h264_sps)
+      # Raw Annex-B streams and small MP4s (AVCC samples, avcC): large files only slow it.
+      seed "$t" seeds/h264/* seeds/conform/*
+      args=(-rss_limit_mb=1024 -timeout=10 -max_len=65536) ;;
     *)
       seed "$t" ../testdata/*.mp4 ../testdata/*.mov ../testdata/malformed/* seeds/conform/* ;;
   esac

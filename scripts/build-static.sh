@@ -35,7 +35,9 @@ fi
 # /dev/urandom: in a bare chroot or scratch container without /dev that panics ("could not
 # initialize ThreadRng"). The linux_getrandom backend calls getrandom() directly
 # (static glibc has it), so no device file is needed.
-export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static --cfg getrandom_backend=\"linux_getrandom\""
+# relocation-model=static: a classic static executable (`file`: "statically linked")
+# rather than static-pie.
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static --cfg getrandom_backend=\"linux_getrandom\""
 
 "${cargo_cmd[@]}" build --locked --profile "$profile" --target "$target" --bin clipfit >&2
 
