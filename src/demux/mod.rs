@@ -6,7 +6,6 @@
 //! (`twos`, `sowt`, `lpcm` v2) or HEVC/VP9/AC-3 entries we must name. Every size here is
 //! checked against the file before anything is allocated for it.
 
-pub mod asc;
 pub mod boxes;
 pub mod bytes;
 pub mod fragments;

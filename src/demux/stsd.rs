@@ -2,6 +2,7 @@
 
 use super::boxes::{find, BoxIter};
 use super::bytes::{fourcc_str, Reader};
+use crate::codec::audio::asc::parse_asc;
 use crate::codec::h264::sps::Sps;
 use crate::error::{Error, Result};
 use crate::media::{AudioCodec, AudioInfo, PcmFormat, VideoCodec, VideoInfo};
@@ -385,14 +386,20 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
     let len = desc_len(&mut r)?;
     let asc = r.bytes(len)?.to_vec();
     let parsed =
-        super::asc::parse(&asc).map_err(|what| Error::malformed(format!("{place}/AudioSpecificConfig"), what))?;
-    info.aac_object_type = Some(parsed.object_type);
-    info.aac_profile = Some(parsed.profile_name().to_string());
+        parse_asc(&asc).map_err(|e| Error::malformed(format!("{place}/AudioSpecificConfig"), e.to_string()))?;
+    // Report SBR/PS as their object types (5, 29) whichever way they are signalled: they
+    // decide how the stream decodes and whether it is AAC-LC.
+    info.aac_object_type = Some(match (parsed.ps, parsed.sbr) {
+        (true, _) => 29,
+        (false, true) => 5,
+        _ => parsed.core_object_type,
+    });
+    info.aac_profile = Some(parsed.profile_name());
     if parsed.sample_rate > 0 {
-        info.sample_rate = parsed.output_rate();
+        info.sample_rate = parsed.output_sample_rate();
     }
-    if parsed.channels > 0 {
-        info.channels = parsed.channels;
+    if parsed.output_channels() > 0 {
+        info.channels = parsed.output_channels();
     }
     info.codec_config = asc;
     Ok(())
