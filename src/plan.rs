@@ -277,7 +277,10 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
         AudioPolicy::Auto => info.audio_index(),
     };
     let audio_ok = !has("audio_codec") && !has("audio_sample_rate") && !has("audio_channels");
-    let max_file_size = profile.max_file_size;
+    let max_file_size = match opts.max_size_mb {
+        Some(mb) => profile.max_file_size.min(mb.saturating_mul(1_000_000)),
+        None => profile.max_file_size,
+    };
     let video_rules_broken = VIDEO_RULES.iter().any(|r| has(r)) || trimmed;
     // The peak rule counts audio too: a copied video must leave room for new audio.
     let peak_broken = has("bitrate_peak");
@@ -301,18 +304,14 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
             AudioPlan::Copy => info.audio().map_or(0, |_| 320_000),
             _ => opts.audio_bitrate,
         };
-        let max_size = match opts.max_size_mb {
-            Some(mb) => max_file_size.min(mb.saturating_mul(1_000_000)),
-            None => max_file_size,
-        };
         // Leave 3% for the container and rate-control error.
-        let budget_bps = (max_size as f64 * 8.0 * 0.97 / duration.max(0.1)) as u64;
+        let budget_bps = (max_file_size as f64 * 8.0 * 0.97 / duration.max(0.1)) as u64;
         let video_budget = budget_bps.saturating_sub(audio_bps as u64);
         if video_budget < 200_000 {
             return Err(Error::Invalid(format!(
                 "a {:.0} s video cannot fit in {:.1} MB at a watchable quality; raise --max-size-mb",
                 duration,
-                max_size as f64 / 1e6
+                max_file_size as f64 / 1e6
             )));
         }
         bitrate = bitrate.min(video_budget.min(u32::MAX as u64) as u32);
@@ -354,7 +353,7 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
         audio_track,
         duration,
         max_peak_bitrate: profile.max_peak_bitrate,
-        max_file_size: opts.max_size_mb.map_or(max_file_size, |mb| max_file_size.min(mb.saturating_mul(1_000_000))),
+        max_file_size,
         reasons,
     })
 }

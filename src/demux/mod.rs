@@ -189,7 +189,7 @@ impl Mp4Demuxer {
             })?
             .clone();
         let moov = read_box(file.as_mut(), &moov_box, &path)?;
-        let (mut tracks, movie_timescale, defaults) = parse_moov(&moov)?;
+        let (mut tracks, defaults) = parse_moov(&moov)?;
         let mut fragmented = false;
         let mut next_dts: Vec<i64> =
             tracks.iter().map(|t| t.samples.last().map_or(0, |s| s.dts + s.duration as i64)).collect();
@@ -199,7 +199,7 @@ impl Mp4Demuxer {
             fragments::apply_moof(&moof, b.offset, &defaults, &mut tracks, &mut next_dts, 1)?;
         }
         summary::check_samples_in_file(&tracks, len)?;
-        let mut info = summary::media_info(&top, &tracks, movie_timescale, len, fragmented, &moov)?;
+        let mut info = summary::media_info(&top, &tracks, len, fragmented)?;
         if let Some(ftyp) = top.iter().find(|b| &b.kind == b"ftyp" && b.size <= 4096) {
             let body = read_box(file.as_mut(), ftyp, &path)?;
             if body.len() >= 4 {
@@ -241,7 +241,7 @@ impl Mp4Demuxer {
     }
 }
 
-type MoovParts = (Vec<Track>, u32, Vec<fragments::TrackDefaults>);
+type MoovParts = (Vec<Track>, Vec<fragments::TrackDefaults>);
 
 fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
     let mvhd = boxes::require(moov, b"mvhd", "moov", 1)?;
@@ -254,7 +254,7 @@ fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
     }
     let mut tracks = Vec::new();
     let mut defaults = Vec::new();
-    for (i, b) in boxes::BoxIter::new(moov, "moov", 1)?.enumerate() {
+    for b in boxes::BoxIter::new(moov, "moov", 1)? {
         let b = b?;
         match &b.kind {
             b"trak" => {
@@ -267,12 +267,11 @@ fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
             b"mvex" => defaults = fragments::parse_mvex(b.payload, "moov/mvex", 2)?,
             _ => {}
         }
-        let _ = i;
     }
     if tracks.is_empty() {
         return Err(Error::malformed("moov", "no tracks"));
     }
-    Ok((tracks, movie_timescale, defaults))
+    Ok((tracks, defaults))
 }
 
 /// Probes MP4 bytes in memory (used by the fuzz targets).

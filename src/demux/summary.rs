@@ -44,14 +44,7 @@ fn presented_duration(t: &Track) -> f64 {
 }
 
 /// Builds the file summary.
-pub fn media_info(
-    top: &[TopBox],
-    tracks: &[Track],
-    _movie_timescale: u32,
-    file_len: u64,
-    fragmented: bool,
-    _moov: &[u8],
-) -> Result<MediaInfo> {
+pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: bool) -> Result<MediaInfo> {
     let top_names: Vec<String> = top.iter().map(|b| fourcc_str(&b.kind)).collect();
     let moov_pos = top.iter().position(|b| &b.kind == b"moov");
     let mdat_pos = top.iter().position(|b| &b.kind == b"mdat");

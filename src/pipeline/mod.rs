@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::codec::h264::sps::{level_at_least, required_level};
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::MediaInfo;
@@ -118,7 +117,7 @@ pub fn conform(
         }
     }
     let output_info = crate::demux::probe(output)?;
-    let output_violations = verify_output(&output_info, profile);
+    let output_violations = check(&output_info, profile);
     Ok(ConformReport {
         input: input.to_path_buf(),
         output: output.to_path_buf(),
@@ -129,25 +128,6 @@ pub fn conform(
         seconds: started.elapsed().as_secs_f64(),
         frames,
     })
-}
-
-/// The profile's verdict on the output plus the level check against measured facts.
-fn verify_output(info: &MediaInfo, profile: &Profile) -> Vec<Violation> {
-    let mut v = check(info, profile);
-    if let Some(video) = info.video() {
-        let need = required_level(video.width, video.height, video.fps, info.peak_bitrate_1s);
-        if let (Some(claimed), Some(need)) = (video.level_idc, need) {
-            if !level_at_least(claimed, need) && !v.iter().any(|x| x.rule == "level") {
-                v.push(Violation {
-                    rule: "level",
-                    actual: claimed.to_string(),
-                    limit: need.to_string(),
-                    message: "output level does not fit".into(),
-                });
-            }
-        }
-    }
-    v
 }
 
 fn refuse_same_file(input: &Path, output: &Path) -> Result<()> {
