@@ -75,7 +75,7 @@ fn batch(c: &mut Criterion) {
     g.bench_function("4k_crop_8_frames", |b| {
         b.iter_batched(
             || frames.clone(),
-            |fs| transform_batch(&p, fs).expect("batch"),
+            |fs| transform_batch(&p, &fs).expect("batch"),
             criterion::BatchSize::LargeInput,
         )
     });

@@ -60,6 +60,10 @@ pub struct ConformOptions {
     pub audio_bitrate: u32,
     /// Keep only the first this many seconds (for inputs longer than the profile allows).
     pub trim: Option<f64>,
+    /// Video segments transcoded at once (each with its own decoder and encoder); `None`
+    /// is one per core. Each 4K worker needs about 220 MB, so `Some(1)` is the way to
+    /// trade speed for memory.
+    pub jobs: Option<usize>,
 }
 
 impl Default for ConformOptions {
@@ -71,6 +75,7 @@ impl Default for ConformOptions {
             audio: AudioPolicy::Auto,
             audio_bitrate: 128_000,
             trim: None,
+            jobs: None,
         }
     }
 }

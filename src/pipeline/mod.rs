@@ -2,7 +2,9 @@
 //! then measures the finished file and re-encodes lower when a limit is broken.
 
 mod audio;
+mod segments;
 mod timeline;
+mod transcode;
 mod video;
 
 use std::path::{Path, PathBuf};
@@ -90,7 +92,7 @@ pub fn conform(
                 VideoPlan::Copy => 0,
             };
             for attempt in 0..MAX_ATTEMPTS {
-                frames = rebuild(input, output, &the_plan, bitrate, progress)?;
+                frames = rebuild(input, output, &the_plan, bitrate, opts.jobs, progress)?;
                 let info = crate::demux::probe(output)?;
                 attempts.push(Attempt {
                     video_bitrate: bitrate,
@@ -157,11 +159,13 @@ fn rebuild(
     output: &Path,
     plan: &ConformPlan,
     video_bitrate: u32,
+    jobs: Option<usize>,
     progress: &dyn Progress,
 ) -> Result<u64> {
     let mut demux = Mp4Demuxer::open(input)?;
     let audio = audio::prepare(&mut demux, plan, progress)?;
     let writer = Mp4Writer::create(output)?;
-    let frames = video::run(demux, plan, video_bitrate, writer, audio, progress)?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let frames = video::run(demux, plan, video_bitrate, jobs, writer, audio, progress)?;
     Ok(frames)
 }

@@ -11,13 +11,13 @@ use crate::media::Frame;
 ///
 /// Each worker split gets its own [`Transformer`] (scaler state and scratch buffers are not
 /// shareable), created once per split rather than per frame.
-pub fn transform_batch(plan: &GeometryPlan, frames: Vec<Frame>) -> Result<Vec<Frame>> {
+pub fn transform_batch(plan: &GeometryPlan, frames: &[Frame]) -> Result<Vec<Frame>> {
     frames
-        .into_par_iter()
+        .par_iter()
         .map_init(
             || Transformer::new(plan),
             |t, frame| match t {
-                Ok(t) => t.apply(&frame),
+                Ok(t) => t.apply(frame),
                 Err(e) => Err(crate::Error::Invalid(e.to_string())),
             },
         )
@@ -51,7 +51,7 @@ mod tests {
             .collect();
         let mut single = Transformer::new(&plan).unwrap();
         let expect: Vec<Frame> = frames.iter().map(|f| single.apply(f).unwrap()).collect();
-        let got = transform_batch(&plan, frames).unwrap();
+        let got = transform_batch(&plan, &frames).unwrap();
         assert_eq!(got, expect);
     }
 
@@ -93,7 +93,7 @@ mod tests {
         let plan = GeometryPlan::new(3840, 2160, 0, (1, 1), false, 1080, 1920, Fit::Crop).unwrap();
         let frames: Vec<Frame> = (0..16).map(|_| input.clone()).collect();
         let start = Instant::now();
-        let out = transform_batch(&plan, frames).unwrap();
+        let out = transform_batch(&plan, &frames).unwrap();
         let ms = start.elapsed().as_secs_f64() * 1000.0 / out.len() as f64;
         println!("{:<40} {ms:7.2} ms/frame", "4k Crop batch of 16 (rayon)");
     }

@@ -15,6 +15,17 @@ use crate::media::Frame;
 /// Slack for timestamps that land a hair below a half slot through float rounding.
 const TIE_SLACK: f64 = 1e-6;
 
+/// The output slot a source frame at `pts` lands on, for output time 0 at source time
+/// `start` (nearest slot, halves to the later one; 0 for anything earlier or not finite).
+pub fn slot_at(pts: f64, start: f64, fps: u32) -> u64 {
+    let x = (pts - start) * f64::from(fps.max(1));
+    if !x.is_finite() {
+        return 0;
+    }
+    // Clamped to 2^52 first, so the cast is exact; callers clamp to their own range.
+    (x + 0.5 + TIE_SLACK).floor().clamp(0.0, (1u64 << 52) as f64) as u64
+}
+
 /// One source frame repeated over a run of consecutive output slots.
 #[derive(Clone, Debug)]
 pub struct Repeat {
@@ -83,12 +94,26 @@ impl FrameRateConverter {
 
     /// The slot a source timestamp is placed at (clamped to the converter's range).
     fn slot_of(&self, pts: f64) -> u64 {
-        let x = (pts - self.start) * f64::from(self.fps);
-        if !x.is_finite() {
+        if !pts.is_finite() {
             // A broken timestamp: treat the frame as following the previous one directly.
             return self.next;
         }
-        (x + 0.5 + TIE_SLACK).floor().clamp(0.0, self.max_slots as f64) as u64
+        slot_at(pts, self.start, self.fps).min(self.max_slots)
+    }
+
+    /// A converter that fills slots from `first` on: the part of a longer stream after a
+    /// split point (see `pipeline::segments`). Frames landing before `first` are dropped.
+    pub fn starting_at_slot(fps: u32, start: f64, first: u64) -> Self {
+        let mut c = Self::new(fps, start);
+        c.next = first.min(c.max_slots);
+        c
+    }
+
+    /// Ends the stream at output slot `end` (exclusive): the last frame fills the slots up
+    /// to it.
+    pub fn finish_at_slot(&mut self, end: u64) -> Option<Repeat> {
+        let last = self.pending.take()?;
+        self.run_until(last, end.min(self.max_slots))
     }
 
     /// Feeds one source frame; returns the run of output slots the *previous* frame fills
@@ -105,8 +130,7 @@ impl FrameRateConverter {
     pub fn finish_run(&mut self, end: f64) -> Option<Repeat> {
         let total = (end - self.start) * f64::from(self.fps);
         let total = if total.is_finite() { total.round().clamp(0.0, self.max_slots as f64) as u64 } else { self.next };
-        let last = self.pending.take()?;
-        self.run_until(last, total)
+        self.finish_at_slot(total)
     }
 
     /// Emits `frame` for slots `next..until`.

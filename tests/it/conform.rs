@@ -359,3 +359,51 @@ fn max_size_lowers_the_bitrate_to_fit() {
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(std::fs::metadata(&out).unwrap().len() <= 1_000_000);
 }
+
+/// Every output frame of a segment-parallel transcode is the source frame the constant-rate
+/// rule picks, across every join. Each source frame shows its index in binary as seven
+/// black or white horizontal bands (24 fps, B-frames, a keyframe each second), so each
+/// output frame names the source frame it shows.
+#[test]
+fn segment_joins_show_the_right_frames() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tmp();
+    let src = dir.path().join("numbered.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=black:s=320x182:r=24:d=4,format=yuv420p,geq=lum='if(mod(floor(N/pow(2\\,floor(Y*7/H)))\\,2)\\,235\\,16)':cb=128:cr=128",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-bf",
+        "3",
+        "-g",
+        "24",
+        "-keyint_min",
+        "24",
+        "-sc_threshold",
+        "0",
+        src.to_str().unwrap(),
+    ]);
+    // Source frame k lands on the nearest slot, k × 30/24 (halves to the later slot); a slot
+    // shows the latest frame landed at or before it.
+    let landed: Vec<usize> = (0..96).map(|k| (k * 30 + 12) / 24).collect();
+    let expected: Vec<usize> = (0..120).map(|n| landed.iter().rposition(|&s| s <= n).unwrap()).collect();
+    let band = 1920 / 7;
+    for jobs in ["1", "3"] {
+        let out = dir.path().join(format!("out{jobs}.mp4"));
+        let r = conform(&src, &out, &["--jobs", jobs]);
+        assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+        let shown: Vec<usize> = gray_frames(&out)
+            .iter()
+            .map(|f| (0..7).filter(|&k| mean(f, 440, k * band + band / 3, 200, band / 3) > 128.0).map(|k| 1 << k).sum())
+            .collect();
+        assert_eq!(shown, expected, "--jobs {jobs}");
+    }
+}

@@ -52,6 +52,10 @@ pub struct ConformFlags {
     /// Keep only the first SECONDS of the input.
     #[arg(long, value_name = "SECONDS")]
     pub trim: Option<f64>,
+    /// Video segments to transcode at once [default: one per core]. Each needs its own
+    /// decoder (about 220 MB for 4K input): 1 is slowest and uses least memory.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
 }
 
 impl ConformFlags {
@@ -64,6 +68,7 @@ impl ConformFlags {
             audio: self.audio,
             audio_bitrate: self.audio_kbps.saturating_mul(1000),
             trim: self.trim,
+            jobs: self.jobs.map(usize::from),
         }
     }
 

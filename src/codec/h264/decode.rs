@@ -26,6 +26,9 @@ use std::collections::BTreeMap;
 const MAX_LIBRARY_BACKLOG: usize = 8;
 /// Frames held back waiting for an earlier one before giving up on it.
 const MAX_HELD: usize = 16;
+/// Returned frames kept for reuse: enough for the frames in flight between decoder and
+/// consumer, few enough that a 4K pool stays small.
+const MAX_SPARES: usize = 2;
 
 /// Decodes one H.264 track.
 pub struct H264Decoder {
@@ -40,6 +43,8 @@ pub struct H264Decoder {
     last_pts: Option<f64>,
     /// Reused Annex-B conversion buffer.
     annexb_buf: Vec<u8>,
+    /// Frames the caller is done with, whose buffers the next pictures are copied into.
+    spares: Vec<Frame>,
 }
 
 impl H264Decoder {
@@ -75,6 +80,7 @@ impl H264Decoder {
             held: Vec::new(),
             last_pts: None,
             annexb_buf: Vec::new(),
+            spares: Vec::new(),
         };
         let sets = info.sps.iter().chain(&info.pps).map(Vec::as_slice).filter(|n| !n.is_empty());
         let mut buf = Vec::new();
@@ -113,13 +119,21 @@ impl H264Decoder {
         self.decode_annexb_inner(access_unit, pts, has_vcl)
     }
 
+    /// Hands back a frame this decoder returned, so that a later picture reuses its buffers
+    /// instead of allocating (a 4K frame is 12 MB).
+    pub fn recycle(&mut self, frame: Frame) {
+        if self.spares.len() < MAX_SPARES {
+            self.spares.push(frame);
+        }
+    }
+
     /// Drains every buffered picture at end of stream.
     pub fn flush(&mut self) -> Result<Vec<Frame>> {
         // Each call releases one picture; the bound only guards against a library that
         // keeps claiming pictures it never hands out.
         for _ in 0..64 {
             let Some(pic) = self.raw.flush()? else { break };
-            let frame = copy_picture(&pic);
+            let frame = copy_picture(&pic, self.spares.pop());
             let tag = pic.tag;
             self.place(frame, tag);
         }
@@ -144,7 +158,7 @@ impl H264Decoder {
         };
         let (state, pic) = self.raw.decode(data, tag)?;
         if let Some(pic) = pic {
-            let frame = copy_picture(&pic);
+            let frame = copy_picture(&pic, self.spares.pop());
             let tag = pic.tag;
             self.place(frame, tag);
         }
@@ -152,7 +166,7 @@ impl H264Decoder {
         // picture is the next to show once this many are queued.
         while self.raw.buffered() > MAX_LIBRARY_BACKLOG {
             let Some(pic) = self.raw.flush()? else { break };
-            let frame = copy_picture(&pic);
+            let frame = copy_picture(&pic, self.spares.pop());
             let tag = pic.tag;
             self.place(frame, tag);
         }
@@ -230,24 +244,27 @@ impl H264Decoder {
     }
 }
 
-/// Copies a library picture into a tightly packed [`Frame`] (pts filled in by the caller).
-fn copy_picture(pic: &DecodedPicture<'_>) -> Frame {
+/// Copies a library picture into a tightly packed [`Frame`] (pts filled in by the caller),
+/// reusing `spare`'s buffers when given.
+fn copy_picture(pic: &DecodedPicture<'_>, spare: Option<Frame>) -> Frame {
     let (w, h) = (pic.width, pic.height);
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    let pack = |plane: &[u8], stride: usize, cols: usize, rows: usize| {
-        let mut out = Vec::with_capacity(cols * rows);
+    let pack = |mut out: Vec<u8>, plane: &[u8], stride: usize, cols: usize, rows: usize| {
+        out.clear();
+        out.reserve(cols * rows);
         for row in plane.chunks(stride).take(rows) {
             out.extend_from_slice(&row[..cols.min(row.len())]);
         }
         out
     };
+    let (y, u, v) = spare.map_or_else(Default::default, |f| (f.y, f.u, f.v));
     // Dimensions were checked against MAX_DIMENSION by the FFI layer, so they fit in u32.
     Frame {
         width: w as u32,
         height: h as u32,
-        y: pack(pic.y, pic.y_stride, w, h),
-        u: pack(pic.u, pic.c_stride, cw, ch),
-        v: pack(pic.v, pic.c_stride, cw, ch),
+        y: pack(y, pic.y, pic.y_stride, w, h),
+        u: pack(u, pic.u, pic.c_stride, cw, ch),
+        v: pack(v, pic.v, pic.c_stride, cw, ch),
         pts: 0.0,
     }
 }

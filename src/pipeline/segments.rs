@@ -1,0 +1,165 @@
+//! Splitting a video track into independently decodable segments for parallel transcoding.
+//!
+//! One H.264 decoder cannot use more than one core, so the transcode runs several
+//! segments at once, each with its own decoder and encoder, and joins the encoded
+//! segments in order. A segment starts at a *clean* keyframe: a sync sample that every
+//! later-decoded sample presents at or after, and every earlier-decoded sample before
+//! (an open-GOP I-frame, whose leading B-frames reference the previous GOP, is not one).
+//! Decoding a segment from its keyframe then yields exactly the frames whose timestamps
+//! lie between its keyframe and the next segment's.
+//!
+//! Output slots follow [`crate::video::FrameRateConverter`]'s rule (a frame lands on the
+//! slot nearest its timestamp; a slot shows the latest frame landed at or before it), so a
+//! segment whose keyframe lands on slot `s` owns every slot from `s` up to the next
+//! segment's first slot, and the joined output is identical, frame for frame, to one
+//! converter run over the whole track.
+
+use std::ops::Range;
+
+use super::timeline::TrackTimeline;
+use crate::demux::Sample;
+use crate::video::fps::slot_at;
+
+/// Part of a track that decodes on its own, and the output slots it fills.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Sample indices (decode order) to decode.
+    pub samples: Range<usize>,
+    /// Output frame slots this segment fills.
+    pub slots: Range<u64>,
+}
+
+/// Splits `samples` (one track, decode order, `timescale` ticks per second) into segments
+/// of at least `min_slots` output slots each, covering slots `0..total` at `fps`.
+///
+/// Returns one segment holding everything when the track has no usable split point.
+pub fn plan_segments(
+    samples: &[Sample],
+    timescale: u32,
+    timeline: &TrackTimeline,
+    fps: u32,
+    total: u64,
+    min_slots: u64,
+) -> Vec<Segment> {
+    let ts = f64::from(timescale.max(1));
+    let pts: Vec<f64> = samples.iter().map(|s| timeline.present(s.pts() as f64 / ts)).collect();
+    // suffix_min[i] = earliest pts among samples i.. (decode order).
+    let mut suffix_min = vec![f64::INFINITY; pts.len() + 1];
+    for i in (0..pts.len()).rev() {
+        suffix_min[i] = suffix_min[i + 1].min(pts[i]);
+    }
+    let mut segments = Vec::new();
+    let (mut first_sample, mut first_slot) = (0usize, 0u64);
+    let mut prefix_max = f64::NEG_INFINITY;
+    for (i, (s, &p)) in samples.iter().zip(&pts).enumerate() {
+        let clean = i > 0 && s.sync && prefix_max < p && suffix_min[i] >= p;
+        prefix_max = prefix_max.max(p);
+        if !clean {
+            continue;
+        }
+        let slot = slot_at(p, 0.0, fps).min(total);
+        if slot == first_slot {
+            // Everything decoded before this keyframe lands on this slot too and is replaced
+            // by it (a trimmed start, say): start decoding here instead.
+            first_sample = i;
+        } else if slot >= first_slot + min_slots && slot + min_slots <= total {
+            segments.push(Segment { samples: first_sample..i, slots: first_slot..slot });
+            (first_sample, first_slot) = (i, slot);
+        }
+    }
+    segments.push(Segment { samples: first_sample..samples.len(), slots: first_slot..total });
+    segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 30 fps samples in a 30 000 timescale; `sync(i)` marks keyframes; `bframes` reorders
+    /// each P,B,B group as H.264 with two B-frames does (decode I P B B P B B …).
+    fn track(n: usize, sync: impl Fn(usize) -> bool, bframes: bool) -> Vec<Sample> {
+        (0..n)
+            .map(|i| {
+                // Presentation index of decode index i.
+                let shown = if bframes && i % 3 != 0 {
+                    if i % 3 == 1 {
+                        i + 1
+                    } else {
+                        i - 1
+                    }
+                } else {
+                    i
+                };
+                let shown = shown.min(n - 1);
+                Sample {
+                    offset: 0,
+                    size: 1,
+                    dts: i as i64 * 1000,
+                    cts_offset: ((shown as i64 - i as i64) * 1000 + 2000) as i32,
+                    duration: 1000,
+                    sync: sync(i),
+                }
+            })
+            .collect()
+    }
+
+    /// The edit list a muxer writes for a B-frame shift of two frames.
+    fn no_edit() -> TrackTimeline {
+        TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0, duration: None }
+    }
+
+    #[test]
+    fn splits_at_every_keyframe_when_long_enough() {
+        let samples = track(300, |i| i % 30 == 0, true);
+        let segs = plan_segments(&samples, 30000, &no_edit(), 30, 300, 30);
+        assert_eq!(segs.len(), 10);
+        for (k, s) in segs.iter().enumerate() {
+            let k = k as u64;
+            assert_eq!(s.slots, k * 30..k * 30 + 30);
+            assert_eq!(s.samples, (k * 30) as usize..(k * 30 + 30) as usize);
+        }
+    }
+
+    #[test]
+    fn merges_short_gops_and_keeps_the_tail_long_enough() {
+        let samples = track(100, |i| i % 12 == 0, false);
+        let segs = plan_segments(&samples, 30000, &no_edit(), 30, 100, 30);
+        let starts: Vec<u64> = segs.iter().map(|s| s.slots.start).collect();
+        assert_eq!(starts, [0, 36]);
+        assert!(segs.iter().all(|s| s.slots.end - s.slots.start >= 28));
+        assert_eq!(segs.last().unwrap().slots.end, 100);
+        // Contiguous.
+        for w in segs.windows(2) {
+            assert_eq!(w[0].slots.end, w[1].slots.start);
+            assert_eq!(w[0].samples.end, w[1].samples.start);
+        }
+    }
+
+    #[test]
+    fn open_gop_keyframes_are_not_split_points() {
+        // Keyframe at decode index 30 followed by B-frames shown before it.
+        let mut samples = track(90, |i| i % 30 == 0, false);
+        samples[31].cts_offset -= 3000; // shown before the keyframe
+        let segs = plan_segments(&samples, 30000, &no_edit(), 30, 90, 30);
+        assert_eq!(segs.iter().map(|s| s.slots.start).collect::<Vec<_>>(), [0, 60]);
+    }
+
+    #[test]
+    fn one_segment_without_keyframes_or_samples() {
+        let samples = track(90, |i| i == 0, false);
+        assert_eq!(plan_segments(&samples, 30000, &no_edit(), 30, 90, 30).len(), 1);
+        assert_eq!(plan_segments(&[], 30000, &no_edit(), 30, 90, 30), vec![Segment { samples: 0..0, slots: 0..90 }]);
+    }
+
+    #[test]
+    fn trimmed_start_and_end() {
+        // Presentation starts 1 s into the media; output is 2 s long.
+        let samples = track(150, |i| i % 30 == 0, false);
+        let t = TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0 + 1.0, duration: None };
+        let segs = plan_segments(&samples, 30000, &t, 30, 60, 30);
+        assert_eq!(segs.iter().map(|s| s.slots.clone()).collect::<Vec<_>>(), [0..30, 30..60]);
+        // The second before the trim point is not decoded at all.
+        assert_eq!(segs[0].samples, 30..60);
+        assert_eq!(segs[1].samples, 60..150);
+    }
+}
