@@ -2,6 +2,7 @@
 //! subcommand, prints errors with their causes, and maps outcomes to exit codes:
 //! 0 ready/done, 1 not ready or failed, 2 unreadable or unsupported input.
 
+mod allocator;
 mod check_cmd;
 mod conform_cmd;
 mod output;
@@ -37,6 +38,7 @@ enum Command {
 
 fn main() -> ExitCode {
     output::reset_sigpipe();
+    allocator::tune();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check_cmd::run(args),
