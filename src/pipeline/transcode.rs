@@ -113,7 +113,6 @@ pub(super) fn run(
         let joined = join(job, &mut outputs, writer, audio, |done| queue(done + window(workers)));
         // Stop the workers early on failure: they see their output channel gone.
         drop(outputs);
-        drop(queue);
         drop(todo_tx);
         let mut worker_error = None;
         for h in handles {
@@ -296,7 +295,7 @@ fn encode(
     spares: &Sender<Frame>,
     out: &Sender<Event>,
 ) -> Result<bool> {
-    let mut encoder = H264Encoder::with_threads(job.encoder.clone(), encoder_threads)?;
+    let mut encoder = H264Encoder::with_threads(job.encoder, encoder_threads)?;
     let mut cfr = FrameRateConverter::starting_at_slot(job.encoder.fps, 0.0, seg.slots.start);
     let mut sent_params = false;
     let mut emit = |frame: &Frame, slots: std::ops::Range<u64>| -> Result<bool> {

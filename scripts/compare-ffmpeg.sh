@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Side-by-side wall time, peak RSS and SSIM of `clipfit conform` against the seed's FFmpeg
+# recipe, on a phone-like 10 s 4K30 H.264 High clip (B-frames, keyframe every second,
+# 45 Mbps) → 1080x1920. FFmpeg makes the input, runs the recipe and measures SSIM; it is
+# never used by clipfit.
+#
+#   scripts/compare-ffmpeg.sh [CLIPFIT_BINARY] [SECONDS]
+#
+# Needs ffmpeg with libx264 and GNU time (/usr/bin/time). Works in a temporary folder.
+set -euo pipefail
+BIN=${1:-target/release/clipfit}
+SECS=${2:-10}
+BIN=$(realpath "$BIN")
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+# Camera-like: moving test pattern with temporal grain; AAC 48 kHz stereo like a phone.
+ffmpeg -v error -f lavfi -i "testsrc2=s=3840x2160:r=30:d=$SECS,noise=alls=6:allf=t" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$SECS" \
+  -c:v libx264 -preset fast -profile:v high -bf 3 -g 30 -keyint_min 30 -sc_threshold 0 \
+  -b:v 45M -maxrate 50M -bufsize 50M -pix_fmt yuv420p -c:a aac -ac 2 -b:a 128k phone4k.mp4
+
+measure() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o time.txt "$@" > /dev/null
+  read -r secs kb < time.txt
+  printf '%-16s %7.1f s  %5d MB\n' "$label" "$secs" $((kb / 1024))
+}
+ssim() { # output file → mean SSIM against a Lanczos-scaled reference of the same fit
+  ffmpeg -v info -i "$1" -i phone4k.mp4 -lavfi \
+    "[1:v]scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920[ref];[0:v][ref]ssim" \
+    -f null - 2>&1 | grep -o 'All:[0-9.]*'
+}
+
+measure "ffmpeg recipe" ffmpeg -v error -y -threads 2 -i phone4k.mp4 \
+  -vf scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,fps=30 \
+  -c:v libx264 -threads 2 -preset fast -b:v 6M -maxrate 10M -bufsize 10M -profile:v high -level 3.1 \
+  -c:a aac -ar 44100 -b:a 128k recipe.mp4
+measure "clipfit" "$BIN" conform phone4k.mp4 -o clipfit.mp4
+measure "clipfit --jobs 1" "$BIN" conform phone4k.mp4 -o clipfit1.mp4 --jobs 1
+echo "SSIM recipe  $(ssim recipe.mp4)"
+echo "SSIM clipfit $(ssim clipfit.mp4)"
