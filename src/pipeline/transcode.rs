@@ -29,7 +29,7 @@ use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::{Frame, VideoInfo};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
-use crate::video::{FrameRateConverter, GeometryPlan, Transformer};
+use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
 /// Fitted frames (3 MB at 1080x1920) queued between a worker's decode thread and its
 /// encoder: enough to ride out the encoder's slower frames (IDR pictures).
@@ -84,11 +84,11 @@ pub(super) fn run(
     // cores: one slice each, which also compresses a little better.
     let encoder_threads = if workers == 1 { thread::available_parallelism().map_or(1, |n| n.get()) } else { 1 };
     let (todo_tx, todo_rx) = unbounded::<(usize, Sender<Event>)>();
-    let mut outputs: Vec<Option<Receiver<Event>>> = Vec::with_capacity(segments.len());
+    let mut outputs = Vec::with_capacity(segments.len());
     let mut senders = Vec::with_capacity(segments.len());
     for _ in segments {
-        let (tx, rx) = unbounded();
-        outputs.push(Some(rx));
+        let (tx, rx) = unbounded::<Event>();
+        outputs.push(rx);
         senders.push(Some(tx));
     }
     thread::scope(|scope| {
@@ -110,7 +110,7 @@ pub(super) fn run(
             }
         };
         queue(window(workers));
-        let joined = join(job, &mut outputs, writer, audio, |done| queue(done + window(workers)));
+        let joined = join(job, &outputs, writer, audio, |done| queue(done + window(workers)));
         // Stop the workers early on failure: they see their output channel gone.
         drop(outputs);
         drop(todo_tx);
@@ -134,7 +134,7 @@ pub(super) fn run(
 /// told when `n` segments are complete.
 fn join(
     job: &TranscodeJob<'_>,
-    outputs: &mut [Option<Receiver<Event>>],
+    outputs: &[Receiver<Event>],
     mut writer: Mp4Writer,
     mut audio: PreparedAudio,
     mut on_segment_done: impl FnMut(usize),
@@ -143,8 +143,7 @@ fn join(
     let mut params: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut track = None;
     let mut n = 0u64;
-    for index in 0..outputs.len() {
-        let Some(rx) = outputs[index].take() else { continue };
+    for (index, rx) in outputs.iter().enumerate() {
         let mut done = false;
         for event in rx.iter() {
             match event {
@@ -255,7 +254,6 @@ fn decode_and_fit(
         for frame in decoded {
             let mut out = spares.try_recv().unwrap_or_else(|_| Frame::black(2, 2));
             transformer.apply_into(&frame, &mut out)?;
-            out.pts = frame.pts;
             dec.recycle(frame);
             if fitted.send(Fitted::Frame(out)).is_err() {
                 return Ok(false);
@@ -298,10 +296,10 @@ fn encode(
     let mut encoder = H264Encoder::with_threads(job.encoder, encoder_threads)?;
     let mut cfr = FrameRateConverter::starting_at_slot(job.encoder.fps, 0.0, seg.slots.start);
     let mut sent_params = false;
-    let mut emit = |frame: &Frame, slots: std::ops::Range<u64>| -> Result<bool> {
+    let mut emit = |run: &Repeat| -> Result<bool> {
         // A run may reach past the segment (frames after the output's end): clip it.
-        for _ in slots.start.max(seg.slots.start)..slots.end.min(seg.slots.end) {
-            let pic = encoder.encode(frame)?;
+        for _ in run.first..run.slots().end.min(seg.slots.end) {
+            let pic = encoder.encode(&run.frame)?;
             if !sent_params {
                 let params = Event::ParameterSets { sps: encoder.sps().to_vec(), pps: encoder.pps().to_vec() };
                 if out.send(params).is_err() {
@@ -324,14 +322,14 @@ fn encode(
             Err(_) => return Err(Error::codec("H.264 decode", "the decoder stopped before the segment's end")),
         };
         if let Some(run) = cfr.push_run(frame) {
-            if !emit(&run.frame, run.first..run.first + run.count)? {
+            if !emit(&run)? {
                 return Ok(false);
             }
             let _ = spares.send(run.frame);
         }
     }
     if let Some(run) = cfr.finish_at_slot(seg.slots.end) {
-        if !emit(&run.frame, run.first..run.first + run.count)? {
+        if !emit(&run)? {
             return Ok(false);
         }
     }

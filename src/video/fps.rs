@@ -39,6 +39,11 @@ pub struct Repeat {
 }
 
 impl Repeat {
+    /// The output slots this run fills.
+    pub fn slots(&self) -> std::ops::Range<u64> {
+        self.first..self.first + self.count
+    }
+
     /// Output pts of slot `n`.
     pub fn pts(&self, n: u64) -> f64 {
         n as f64 / f64::from(self.fps)
@@ -46,7 +51,7 @@ impl Repeat {
 
     /// The output frames, cloned lazily so that a long gap does not hold many copies.
     pub fn frames(&self) -> impl Iterator<Item = Frame> + '_ {
-        (self.first..self.first + self.count).map(|n| {
+        self.slots().map(|n| {
             let mut f = self.frame.clone();
             f.pts = self.pts(n);
             f
