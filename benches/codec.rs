@@ -1,72 +1,45 @@
 //! H.264 throughput: decode of the 640x360 B-frame fixture, encode at 1080x1920.
 //!
-//! Run with `cargo bench --bench codec`; needs ffmpeg/ffprobe to extract the fixture's
-//! samples (so the bench does not depend on clipfit's demuxer).
+//! Run with `cargo bench --bench codec`. The fixture's samples are read up front with
+//! clipfit's demuxer, so only decoding is timed.
 
-use clipfit::codec::h264::annexb;
 use clipfit::codec::h264::decode::H264Decoder;
 use clipfit::codec::h264::encode::{EncoderConfig, H264Encoder};
-use clipfit::media::{Frame, VideoCodec, VideoInfo};
+use clipfit::demux::Mp4Demuxer;
+use clipfit::media::{Frame, TrackKind, VideoInfo};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use std::process::Command;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_bframes.mp4");
 
-fn run(args: &[&str], program: &str) -> Vec<u8> {
-    let out = Command::new(program).args(args).output().expect("ffmpeg/ffprobe installed");
-    assert!(out.status.success(), "{program} {args:?} failed");
-    out.stdout
-}
-
-/// (samples with pts, SPS list, PPS list) of the fixture's video track.
-type Track = (Vec<(Vec<u8>, f64)>, Vec<Vec<u8>>, Vec<Vec<u8>>);
-
-fn fixture() -> Track {
-    let csv = run(
-        &["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,size", "-of", "csv=p=0", FIXTURE],
-        "ffprobe",
-    );
-    let data = run(&["-v", "error", "-i", FIXTURE, "-map", "0:v:0", "-c", "copy", "-f", "data", "-"], "ffmpeg");
-    let mut samples = Vec::new();
-    let mut at = 0;
-    for line in String::from_utf8(csv).unwrap().lines() {
-        let (pts, size) = line.split_once(',').unwrap();
-        let size: usize = size.trim().parse().unwrap();
-        samples.push((data[at..at + size].to_vec(), pts.parse().unwrap()));
-        at += size;
-    }
-    let stream = run(
-        &[
-            "-v",
-            "error",
-            "-i",
-            FIXTURE,
-            "-map",
-            "0:v:0",
-            "-c",
-            "copy",
-            "-frames:v",
-            "1",
-            "-bsf:v",
-            "h264_mp4toannexb",
-            "-f",
-            "h264",
-            "-",
-        ],
-        "ffmpeg",
-    );
-    let nals = annexb::annexb_nals(&stream);
-    let pick = |t| nals.iter().filter(|n| annexb::nal_type(n) == t).map(|n| n.to_vec()).collect();
-    (samples, pick(annexb::NAL_SPS), pick(annexb::NAL_PPS))
-}
-
-fn info(sps: Vec<Vec<u8>>, pps: Vec<Vec<u8>>) -> VideoInfo {
-    VideoInfo { fps: 25.0, has_reordering: true, sps, pps, ..VideoInfo::new(VideoCodec::H264, "avc1", 640, 360) }
+/// The fixture's video track description and its samples (decode order) with pts.
+fn fixture() -> (VideoInfo, Vec<(Vec<u8>, f64)>) {
+    let mut demux = Mp4Demuxer::open(FIXTURE).expect("fixture");
+    let (index, info) = demux
+        .info()
+        .tracks
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| match &t.kind {
+            TrackKind::Video(v) => Some((i, v.clone())),
+            _ => None,
+        })
+        .expect("a video track");
+    let timescale = f64::from(demux.timescale(index));
+    let samples = demux
+        .samples(index)
+        .to_vec()
+        .iter()
+        .map(|s| {
+            let mut buf = Vec::new();
+            demux.read_sample(s, &mut buf).expect("sample");
+            (buf, s.pts() as f64 / timescale)
+        })
+        .collect();
+    (info, samples)
 }
 
 fn decode(c: &mut Criterion) {
-    let (samples, sps, pps) = fixture();
-    let info = info(sps, pps);
+    let (info, samples) = fixture();
     let mut g = c.benchmark_group("h264_decode_640x360");
     g.sample_size(10);
     g.throughput(Throughput::Elements(samples.len() as u64));
