@@ -25,6 +25,11 @@ pub fn is_vcl(nal: &[u8]) -> bool {
     (1..=5).contains(&nal_type(nal))
 }
 
+/// True when a length-prefixed (AVCC) sample holds an IDR picture; false for a malformed one.
+pub fn is_idr_sample(sample: &[u8], length_size: u8) -> bool {
+    avcc_nals(sample, length_size).is_ok_and(|nals| nals.iter().any(|n| nal_type(n) == NAL_IDR))
+}
+
 /// Splits one length-prefixed (AVCC) sample into its NAL units.
 ///
 /// `length_size` is the avcC `lengthSizeMinusOne + 1` (1, 2, 3 or 4). A length running past
@@ -130,6 +135,9 @@ mod tests {
         assert_eq!(&annexb[..5], &[0, 0, 0, 1, 0x67]);
         assert_eq!(annexb_nals(&annexb), nals);
         assert_eq!(nal_type(nals[2]), NAL_IDR);
+        assert!(is_idr_sample(&avcc, 4));
+        assert!(!is_idr_sample(&[0, 0, 0, 2, 0x41, 0x9a], 4));
+        assert!(!is_idr_sample(&avcc[..7], 4), "truncated");
     }
 
     #[test]
