@@ -43,4 +43,71 @@ impl Frame {
     pub fn chroma_size(width: u32, height: u32) -> (usize, usize) {
         (width.div_ceil(2) as usize, height.div_ceil(2) as usize)
     }
+
+    /// The frame as a borrowed picture (strides equal to the plane widths).
+    pub fn view(&self) -> FrameRef<'_> {
+        FrameRef {
+            width: self.width,
+            height: self.height,
+            y: &self.y,
+            u: &self.u,
+            v: &self.v,
+            y_stride: self.width as usize,
+            c_stride: self.width.div_ceil(2) as usize,
+            pts: self.pts,
+        }
+    }
+}
+
+/// A borrowed I420 picture whose rows may be padded: a decoder's own buffer, seen without
+/// copying it. Row `r` of the luma plane is `y[r * y_stride..][..width]`; the chroma planes
+/// have `c_stride` and the sizes [`Frame::chroma_size`] gives.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameRef<'a> {
+    /// Width of the luma plane in pixels.
+    pub width: u32,
+    /// Height of the luma plane in pixels.
+    pub height: u32,
+    /// Luma plane.
+    pub y: &'a [u8],
+    /// Cb plane.
+    pub u: &'a [u8],
+    /// Cr plane.
+    pub v: &'a [u8],
+    /// Bytes from one luma row to the next (at least `width`).
+    pub y_stride: usize,
+    /// Bytes from one chroma row to the next (at least `width.div_ceil(2)`).
+    pub c_stride: usize,
+    /// Presentation time in seconds.
+    pub pts: f64,
+}
+
+impl FrameRef<'_> {
+    /// Copies the picture into `out`, tightly packed, reusing `out`'s buffers.
+    pub fn copy_into(&self, out: &mut Frame) {
+        let (cw, ch) = Frame::chroma_size(self.width, self.height);
+        let (w, h) = (self.width as usize, self.height as usize);
+        pack(&mut out.y, self.y, self.y_stride, w, h);
+        pack(&mut out.u, self.u, self.c_stride, cw, ch);
+        pack(&mut out.v, self.v, self.c_stride, cw, ch);
+        out.width = self.width;
+        out.height = self.height;
+        out.pts = self.pts;
+    }
+
+    /// A packed copy of the picture.
+    pub fn to_frame(&self) -> Frame {
+        let mut out = Frame { width: 0, height: 0, y: Vec::new(), u: Vec::new(), v: Vec::new(), pts: 0.0 };
+        self.copy_into(&mut out);
+        out
+    }
+}
+
+/// Copies `rows` rows of `cols` samples, `stride` apart in `plane`, into `out`.
+fn pack(out: &mut Vec<u8>, plane: &[u8], stride: usize, cols: usize, rows: usize) {
+    out.clear();
+    out.reserve(cols * rows);
+    for row in plane.chunks(stride.max(1)).take(rows) {
+        out.extend_from_slice(&row[..cols.min(row.len())]);
+    }
 }

@@ -3,5 +3,5 @@
 pub mod frame;
 pub mod info;
 
-pub use frame::Frame;
+pub use frame::{Frame, FrameRef};
 pub use info::*;

@@ -29,7 +29,7 @@ use crate::codec::h264::decode::H264Decoder;
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
 use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
-use crate::media::{Frame, VideoInfo};
+use crate::media::{Frame, FrameRef, VideoInfo};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
@@ -247,20 +247,19 @@ fn decode_and_fit(
     fitted: Sender<Fitted>,
     spares: Receiver<Frame>,
 ) -> Result<()> {
-    let mut sink = FitSink { transformer: Transformer::new(&job.geometry)?, fitted, spares, open: false, next: None };
+    let transformer = Transformer::new(&job.geometry)?;
+    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false };
     let mut decoder: Option<H264Decoder> = None;
     let mut buf = Vec::new();
-    loop {
+    while !sink.gone {
         let taken = if decoder.is_some() { todo.try_recv().ok() } else { todo.recv().ok() };
         let Some((index, out)) = taken else {
             match decoder.take() {
                 Some(dec) => {
-                    if !drain(dec, &mut sink)? {
-                        return Ok(());
-                    }
+                    drain(dec, &mut sink)?;
                     continue;
                 }
-                None => return Ok(()),
+                None => break,
             }
         };
         let mut started = false;
@@ -275,62 +274,46 @@ fn decode_and_fit(
                 let continues = decoder.is_some() && is_idr_sample(&buf, job.video.nal_length_size);
                 if !continues {
                     if let Some(dec) = decoder.take() {
-                        if !drain(dec, &mut sink)? {
-                            return Ok(());
-                        }
+                        drain(dec, &mut sink)?;
                     }
                 }
-                let dec = match decoder.take() {
-                    Some(dec) => {
-                        // The segment starts at a clean keyframe: every earlier frame belongs to
-                        // the segment before it.
-                        sink.next = Some((pts, index, out.clone()));
-                        dec
-                    }
-                    None => {
-                        if !sink.start(index, out.clone()) {
-                            return Ok(());
-                        }
-                        H264Decoder::new(&job.video)?
-                    }
-                };
-                decoder = Some(dec);
+                if decoder.is_some() {
+                    // The segment starts at a clean keyframe: every earlier frame belongs
+                    // to the segment before it.
+                    sink.next = Some((pts, index, out.clone()));
+                } else {
+                    sink.start(index, out.clone());
+                    decoder = Some(H264Decoder::new(&job.video)?);
+                }
             }
             let Some(dec) = decoder.as_mut() else { break };
-            let frames = dec.decode(&buf, pts)?;
-            if !sink.put(dec, frames)? {
-                return Ok(());
+            dec.decode_with(&buf, pts, &mut |frame| sink.put(frame))?;
+            if sink.gone {
+                break;
             }
         }
         if !started {
             // Nothing to decode in this segment: the encoder reports its empty slots.
             if let Some(dec) = decoder.take() {
-                if !drain(dec, &mut sink)? {
-                    return Ok(());
-                }
+                drain(dec, &mut sink)?;
             }
-            if !sink.start(index, out) || !sink.end() {
-                return Ok(());
-            }
+            sink.start(index, out);
+            sink.end();
         }
     }
+    Ok(())
 }
 
-/// Takes every remaining frame out of `dec` and ends the segments waiting on it; false once
-/// the encoder has stopped listening.
-fn drain(mut dec: H264Decoder, sink: &mut FitSink) -> Result<bool> {
-    let rest = dec.flush()?;
-    if !sink.put(&mut dec, rest)? {
-        return Ok(false);
-    }
+/// Takes every remaining frame out of `dec` and ends the segments waiting on it.
+fn drain(mut dec: H264Decoder, sink: &mut FitSink) -> Result<()> {
+    dec.flush_with(&mut |frame| sink.put(frame))?;
     // A next segment that never showed a frame still gets its start (and then fails in
     // the encoder for lack of pictures).
     if let Some((_, index, out)) = sink.next.take() {
-        if !sink.start(index, out) {
-            return Ok(false);
-        }
+        sink.start(index, out);
     }
-    Ok(sink.end())
+    sink.end();
+    Ok(())
 }
 
 /// Fits decoded frames and sends them to the worker's encoder, marking where segments
@@ -344,40 +327,44 @@ struct FitSink {
     open: bool,
     /// The segment that begins with the first frame shown at or after this time.
     next: Option<(f64, usize, Sender<Event>)>,
+    /// The encoder has stopped listening (the run is failing): nothing more is sent.
+    gone: bool,
 }
 
 impl FitSink {
-    /// Ends the open segment, if any, and starts `index`. False once the encoder has gone.
-    fn start(&mut self, index: usize, out: Sender<Event>) -> bool {
-        if !self.end() {
-            return false;
+    fn send(&mut self, message: Fitted) {
+        if !self.gone && self.fitted.send(message).is_err() {
+            self.gone = true;
         }
+    }
+
+    /// Ends the open segment, if any, and starts `index`.
+    fn start(&mut self, index: usize, out: Sender<Event>) {
+        self.end();
         self.open = true;
-        self.fitted.send(Fitted::Start(index, out)).is_ok()
+        self.send(Fitted::Start(index, out));
     }
 
-    fn end(&mut self) -> bool {
-        !std::mem::take(&mut self.open) || self.fitted.send(Fitted::End).is_ok()
+    fn end(&mut self) {
+        if std::mem::take(&mut self.open) {
+            self.send(Fitted::End);
+        }
     }
 
-    /// Fits `frames` (presentation order) and hands their buffers back to `dec`.
-    fn put(&mut self, dec: &mut H264Decoder, frames: Vec<Frame>) -> Result<bool> {
-        for frame in frames {
-            if self.next.as_ref().is_some_and(|(from, ..)| frame.pts >= *from) {
-                if let Some((_, index, out)) = self.next.take() {
-                    if !self.start(index, out) {
-                        return Ok(false);
-                    }
-                }
-            }
-            let mut fitted = self.spares.try_recv().unwrap_or_else(|_| Frame::black(2, 2));
-            self.transformer.apply_into(&frame, &mut fitted)?;
-            dec.recycle(frame);
-            if self.fitted.send(Fitted::Frame(fitted)).is_err() {
-                return Ok(false);
+    /// Fits one frame (frames come in presentation order) and sends it on.
+    fn put(&mut self, frame: FrameRef<'_>) -> Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        if self.next.as_ref().is_some_and(|(from, ..)| frame.pts >= *from) {
+            if let Some((_, index, out)) = self.next.take() {
+                self.start(index, out);
             }
         }
-        Ok(true)
+        let mut fitted = self.spares.try_recv().unwrap_or_else(|_| Frame::black(2, 2));
+        self.transformer.apply_view(frame, &mut fitted)?;
+        self.send(Fitted::Frame(fitted));
+        Ok(())
     }
 }
 

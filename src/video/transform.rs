@@ -1,14 +1,15 @@
 //! Executes a [`GeometryPlan`] on I420 frames: rotate, convert range, scale each plane and
 //! composite the crop/pad/blur fit.
 
-use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::images::TypedImage;
 use fast_image_resize::pixels::U8;
-use fast_image_resize::{CpuExtensions, FilterType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{CpuExtensions, FilterType, ImageView, ResizeAlg, ResizeOptions, Resizer};
 
 use super::geometry::{GeometryPlan, Rect, Region};
+use super::plane::PlaneView;
 use super::rotate::rotate_plane;
 use crate::error::{Error, Result};
-use crate::media::Frame;
+use crate::media::{Frame, FrameRef};
 
 /// Resampling filter for the picture.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -145,8 +146,25 @@ impl Transformer {
     /// finished with to avoid allocating).
     pub fn apply_into(&mut self, input: &Frame, out: &mut Frame) -> Result<()> {
         check_frame(input, self.plan.src_width, self.plan.src_height)?;
+        self.apply_view(input.view(), out)
+    }
+
+    /// Like [`Transformer::apply_into`] for a borrowed picture with padded rows, such as
+    /// the one [`crate::codec::h264::decode::H264Decoder::decode_with`] lends: only the
+    /// part of it that shows is read.
+    pub fn apply_view(&mut self, input: FrameRef<'_>, out: &mut Frame) -> Result<()> {
+        let (sw, sh) = (self.plan.src_width, self.plan.src_height);
+        if (input.width, input.height) != (sw, sh) {
+            return Err(size_change(sw, sh, input.width, input.height));
+        }
+        let (scw, sch) = (dim(Frame::chroma_size(sw, sh).0)?, dim(Frame::chroma_size(sw, sh).1)?);
+        let planes = [
+            PlaneView::new(input.y, sw, sh, input.y_stride)?,
+            PlaneView::new(input.u, scw, sch, input.c_stride)?,
+            PlaneView::new(input.v, scw, sch, input.c_stride)?,
+        ];
         if self.plan.is_identity() {
-            out.clone_from(input);
+            input.copy_into(out);
             return Ok(());
         }
         let plan = &self.plan;
@@ -160,13 +178,9 @@ impl Transformer {
         out.u.resize(ocw * och, 0);
         out.v.resize(ocw * och, 0);
 
-        let (sw, sh) = (input.width as usize, input.height as usize);
-        let (scw, sch) = Frame::chroma_size(input.width, input.height);
-        let planes: [(&[u8], u32, u32); 3] =
-            [(&input.y, dim(sw)?, dim(sh)?), (&input.u, dim(scw)?, dim(sch)?), (&input.v, dim(scw)?, dim(sch)?)];
         let outs: [(&mut Vec<u8>, u32, u32); 3] =
             [(&mut out.y, ow, oh), (&mut out.u, dim(ocw)?, dim(och)?), (&mut out.v, dim(ocw)?, dim(och)?)];
-        for (i, (src, (dst, dw, dh))) in planes.into_iter().zip(outs).enumerate() {
+        for (i, (src, (dst, dw, dh))) in planes.iter().zip(outs).enumerate() {
             let chroma = i > 0;
             let plan = &self.plan;
             let region = if chroma { plan.picture_src.half() } else { plan.picture_src };
@@ -200,7 +214,7 @@ impl Transformer {
     /// 8 ms per 4K frame).
     fn scale_then_turn(
         &mut self,
-        (src, sw, sh): (&[u8], u32, u32),
+        src: &PlaneView<'_>,
         region: Region,
         (dst, dw, _dh): (&mut [u8], u32, u32),
         rect: Rect,
@@ -210,7 +224,7 @@ impl Transformer {
             return Ok(());
         }
         let rotation = self.plan.rotation;
-        let (w, h) = (f64::from(sw), f64::from(sh));
+        let (w, h) = (f64::from(src.width()), f64::from(src.height()));
         let Region { left, top, width, height } = region;
         // Display (x', y') of a source turned clockwise: 90° x = y', y = h - x';
         // 180° x = w - x', y = h - y'; 270° x = w - y', y = x'.
@@ -221,7 +235,7 @@ impl Transformer {
         };
         self.prescaled.resize(pw as usize * ph as usize, 0);
         let alg = self.options.filter.alg();
-        scale_into(&mut self.resizer, alg, (src, sw, sh), unturned, (&mut self.prescaled, pw, ph), full(pw, ph))?;
+        scale_into(&mut self.resizer, alg, src, unturned, (&mut self.prescaled, pw, ph), full(pw, ph))?;
         let lut = self.plan.full_range.then_some(&self.range_luts[usize::from(chroma)]);
         rotate_plane(&self.prescaled, pw as usize, ph as usize, rotation, lut, &mut self.turned);
         for (row, turned) in rows_mut(dst, dw, rect).zip(self.turned.chunks_exact(rect.w as usize)) {
@@ -248,7 +262,8 @@ impl Transformer {
             let region = if chroma { bg.half() } else { bg };
             // Box averaging on the way down is itself a blur and the cheapest filter.
             let down = ResizeAlg::Convolution(FilterType::Box);
-            scale_into(&mut self.resizer, down, (dst, dw, dh), region, (small, sw, sh), full(sw, sh))?;
+            let picture = PlaneView::new(dst, dw, dh, dw as usize)?;
+            scale_into(&mut self.resizer, down, &picture, region, (small, sw, sh), full(sw, sh))?;
             for _ in 0..BLUR_PASSES {
                 box_blur(small, sw as usize, sh as usize, &mut self.blur_tmp);
             }
@@ -268,7 +283,8 @@ impl Transformer {
                     width: f64::from(bar.w) * sx,
                     height: f64::from(bar.h) * sy,
                 };
-                scale_into(&mut self.resizer, up, (small, sw, sh), from, (dst, dw, dh), bar)?;
+                let small = PlaneView::new(small, sw, sh, sw as usize)?;
+                scale_into(&mut self.resizer, up, &small, from, (dst, dw, dh), bar)?;
             }
         }
         Ok(())
@@ -295,13 +311,17 @@ fn even_div(v: u32, d: u32) -> u32 {
     ((v / d) & !1).max(2)
 }
 
+fn size_change(w: u32, h: u32, to_w: u32, to_h: u32) -> Error {
+    Error::unsupported(
+        format!("picture size change mid-stream ({w}x{h} to {to_w}x{to_h})"),
+        "re-export the video with one resolution throughout",
+    )
+}
+
 /// Checks that a frame has the size the plan expects and planes of the right lengths.
 fn check_frame(f: &Frame, w: u32, h: u32) -> Result<()> {
     if f.width != w || f.height != h {
-        return Err(Error::unsupported(
-            format!("picture size change mid-stream ({w}x{h} to {}x{})", f.width, f.height),
-            "re-export the video with one resolution throughout",
-        ));
+        return Err(size_change(w, h, f.width, f.height));
     }
     let (cw, ch) = Frame::chroma_size(w, h);
     let luma = (w as usize).checked_mul(h as usize);
@@ -315,11 +335,11 @@ fn check_frame(f: &Frame, w: u32, h: u32) -> Result<()> {
     Ok(())
 }
 
-/// Scales `region` of `src` into `rect` of `dst` (all planes tightly packed).
+/// Scales `region` of `src` into `rect` of `dst` (tightly packed).
 fn scale_into(
     resizer: &mut Resizer,
     alg: ResizeAlg,
-    (src, sw, sh): (&[u8], u32, u32),
+    src: &PlaneView<'_>,
     region: Region,
     (dst, dw, dh): (&mut [u8], u32, u32),
     rect: Rect,
@@ -328,16 +348,15 @@ fn scale_into(
         return Ok(());
     }
     let err = |e: &dyn std::fmt::Display| Error::codec("video scale", e);
-    let src = TypedImageRef::<U8>::from_buffer(sw, sh, src).map_err(|e| err(&e))?;
     let mut dst = TypedImage::<U8>::from_buffer(dw, dh, dst).map_err(|e| err(&e))?;
     let options = ResizeOptions::new().resize_alg(alg).crop(region.left, region.top, region.width, region.height);
     if rect == full(dw, dh) {
-        resizer.resize_typed(&src, &mut dst, &options).map_err(|e| err(&e))
+        resizer.resize_typed(src, &mut dst, &options).map_err(|e| err(&e))
     } else {
         let mut part =
             fast_image_resize::images::TypedCroppedImageMut::from_ref(&mut dst, rect.x, rect.y, rect.w, rect.h)
                 .map_err(|e| err(&e))?;
-        resizer.resize_typed(&src, &mut part, &options).map_err(|e| err(&e))
+        resizer.resize_typed(src, &mut part, &options).map_err(|e| err(&e))
     }
 }
 
@@ -576,6 +595,45 @@ mod tests {
         let mut out = Frame::black(2, 2);
         t.apply_into(&f, &mut out).unwrap();
         assert_eq!(out, f);
+    }
+
+    /// `f` with each row padded to `stride` by bytes that must never show.
+    fn padded(f: &Frame, stride: usize) -> [Vec<u8>; 3] {
+        let pad = |plane: &[u8], w: usize| -> Vec<u8> {
+            let cs = stride.div_ceil(2);
+            let s = if w == f.width as usize { stride } else { cs };
+            plane.chunks(w).flat_map(|row| row.iter().copied().chain(std::iter::repeat_n(255, s - w))).collect()
+        };
+        let cw = f.width.div_ceil(2) as usize;
+        [pad(&f.y, f.width as usize), pad(&f.u, cw), pad(&f.v, cw)]
+    }
+
+    #[test]
+    fn padded_rows_scale_like_packed_ones() {
+        let f = quadrants(640, 360);
+        let [y, u, v] = padded(&f, 640 + 32);
+        let view = FrameRef { width: 640, height: 360, y: &y, u: &u, v: &v, y_stride: 672, c_stride: 336, pts: f.pts };
+        // Pad reads the picture up to its right edge, where the padding starts.
+        for (rot, fit) in [(0, Fit::Crop), (0, Fit::Pad), (0, Fit::Blur), (90, Fit::Crop), (270, Fit::Pad)] {
+            let mut t = Transformer::new(&plan(640, 360, rot, (1, 1), false, fit)).unwrap();
+            let mut out = Frame::black(2, 2);
+            t.apply_view(view, &mut out).unwrap();
+            assert_eq!(out, t.apply(&f).unwrap(), "{rot}° {fit:?}");
+        }
+        // Identity copies only the picture.
+        let f = quadrants(1080, 1920);
+        let [y, u, v] = padded(&f, 1100);
+        let view = FrameRef { width: 1080, height: 1920, y: &y, u: &u, v: &v, y_stride: 1100, c_stride: 550, pts: 0.0 };
+        let mut out = Frame::black(2, 2);
+        Transformer::new(&plan(1080, 1920, 0, (1, 1), false, Fit::Crop)).unwrap().apply_view(view, &mut out).unwrap();
+        assert_eq!((out.width, out.height), (f.width, f.height));
+        assert!(out.y == f.y && out.u == f.u && out.v == f.v, "identity must copy the picture exactly");
+        // A plane too short for its stride is an error, not a panic.
+        let short = FrameRef { y: &y[..y.len() - 1], ..view };
+        assert!(Transformer::new(&plan(1080, 1920, 0, (1, 1), false, Fit::Crop))
+            .unwrap()
+            .apply_view(short, &mut out)
+            .is_err());
     }
 
     #[test]

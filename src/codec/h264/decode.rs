@@ -17,7 +17,7 @@ use super::annexb;
 use super::ffi::{DecodedPicture, RawDecoder};
 use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
-use crate::media::{Frame, VideoCodec, VideoInfo};
+use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo};
 use std::collections::BTreeMap;
 
 /// Pictures OpenH264 may hold for reordering before we pull the oldest out ourselves: H.264
@@ -34,18 +34,28 @@ const MAX_SPARES: usize = 2;
 pub struct H264Decoder {
     raw: RawDecoder,
     nal_length_size: u8,
+    order: Reorder,
+    /// Reused Annex-B conversion buffer.
+    annexb_buf: Vec<u8>,
+    /// Frames collected by a call that then failed, returned by the next one.
+    undelivered: Vec<Frame>,
+}
+
+/// Where each decoded picture goes in presentation order.
+struct Reorder {
     next_tag: u64,
     /// pts of each tagged sample whose picture has not come out yet, by tag.
     pending: BTreeMap<u64, f64>,
-    /// Decoded frames not yet returned, sorted by pts.
+    /// Decoded frames not yet handed out, sorted by pts.
     held: Vec<Frame>,
-    /// pts of the last frame returned; later frames with a smaller pts are dropped.
+    /// pts of the last frame handed out; later frames with a smaller pts are dropped.
     last_pts: Option<f64>,
-    /// Reused Annex-B conversion buffer.
-    annexb_buf: Vec<u8>,
-    /// Frames the caller is done with, whose buffers the next pictures are copied into.
+    /// Frame buffers for the pictures that must be held.
     spares: Vec<Frame>,
 }
+
+/// Receives each frame, in presentation order, while it is borrowed from the decoder.
+pub type FrameSink<'s> = dyn FnMut(FrameRef<'_>) -> Result<()> + 's;
 
 impl H264Decoder {
     /// Creates a decoder for the track described by `info` and feeds it the SPS/PPS from
@@ -75,12 +85,15 @@ impl H264Decoder {
         let mut dec = H264Decoder {
             raw: RawDecoder::new()?,
             nal_length_size: info.nal_length_size,
-            next_tag: 0,
-            pending: BTreeMap::new(),
-            held: Vec::new(),
-            last_pts: None,
+            order: Reorder {
+                next_tag: 0,
+                pending: BTreeMap::new(),
+                held: Vec::new(),
+                last_pts: None,
+                spares: Vec::new(),
+            },
             annexb_buf: Vec::new(),
-            spares: Vec::new(),
+            undelivered: Vec::new(),
         };
         let sets = info.sps.iter().chain(&info.pps).map(Vec::as_slice).filter(|n| !n.is_empty());
         let mut buf = Vec::new();
@@ -102,12 +115,19 @@ impl H264Decoder {
     /// gives an error; the decoder stays usable and frames decoded before the error are
     /// returned by the next call.
     pub fn decode(&mut self, sample: &[u8], pts: f64) -> Result<Vec<Frame>> {
+        self.collect(|dec, sink| dec.decode_with(sample, pts, sink))
+    }
+
+    /// Like [`H264Decoder::decode`], but hands each ready frame to `sink` while it is
+    /// still in the decoder's own buffer, so the usual case copies nothing. Frames decoded
+    /// before an error have already been handed out when the error is returned.
+    pub fn decode_with(&mut self, sample: &[u8], pts: f64, sink: &mut FrameSink<'_>) -> Result<()> {
         let nals = annexb::avcc_nals(sample, self.nal_length_size)?;
         let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
         let mut buf = std::mem::take(&mut self.annexb_buf);
         buf.clear();
         annexb::write_annexb(nals, &mut buf);
-        let result = self.decode_annexb_inner(&buf, pts, has_vcl);
+        let result = self.decode_annexb_inner(&buf, pts, has_vcl, sink);
         self.annexb_buf = buf;
         result
     }
@@ -116,94 +136,134 @@ impl H264Decoder {
     /// codes), e.g. from a raw `.h264` stream. Parameter sets may be in-band.
     pub fn decode_annexb(&mut self, access_unit: &[u8], pts: f64) -> Result<Vec<Frame>> {
         let has_vcl = annexb::annexb_nals(access_unit).iter().any(|n| annexb::is_vcl(n));
-        self.decode_annexb_inner(access_unit, pts, has_vcl)
+        self.collect(|dec, sink| dec.decode_annexb_inner(access_unit, pts, has_vcl, sink))
     }
 
     /// Hands back a frame this decoder returned, so that a later picture reuses its buffers
     /// instead of allocating (a 4K frame is 12 MB).
     pub fn recycle(&mut self, frame: Frame) {
-        if self.spares.len() < MAX_SPARES {
-            self.spares.push(frame);
-        }
+        self.order.recycle(frame);
     }
 
     /// Drains every buffered picture at end of stream.
     pub fn flush(&mut self) -> Result<Vec<Frame>> {
+        self.collect(|dec, sink| dec.flush_with(sink))
+    }
+
+    /// Like [`H264Decoder::flush`], handing each frame to `sink` (see
+    /// [`H264Decoder::decode_with`]).
+    pub fn flush_with(&mut self, sink: &mut FrameSink<'_>) -> Result<()> {
         // Each call releases one picture; the bound only guards against a library that
         // keeps claiming pictures it never hands out.
         for _ in 0..64 {
             let Some(pic) = self.raw.flush()? else { break };
-            let frame = copy_picture(&pic, self.spares.pop());
-            let tag = pic.tag;
-            self.place(frame, tag);
+            self.order.take(&pic, sink)?;
         }
-        self.pending.clear();
-        Ok(self.release())
+        self.order.pending.clear();
+        self.order.release(sink)
     }
 
-    fn decode_annexb_inner(&mut self, data: &[u8], pts: f64, has_vcl: bool) -> Result<Vec<Frame>> {
+    /// Runs a `*_with` call, collecting its frames as owned copies in recycled buffers.
+    fn collect(&mut self, call: impl FnOnce(&mut Self, &mut FrameSink<'_>) -> Result<()>) -> Result<Vec<Frame>> {
+        let mut pool = std::mem::take(&mut self.order.spares);
+        let mut frames = std::mem::take(&mut self.undelivered);
+        let result = call(self, &mut |f: FrameRef<'_>| {
+            let mut frame = pool.pop().unwrap_or_else(|| Frame::black(2, 2));
+            f.copy_into(&mut frame);
+            frames.push(frame);
+            Ok(())
+        });
+        for spare in pool {
+            self.order.recycle(spare);
+        }
+        match result {
+            Ok(()) => Ok(frames),
+            Err(e) => {
+                self.undelivered = frames;
+                Err(e)
+            }
+        }
+    }
+
+    fn decode_annexb_inner(&mut self, data: &[u8], pts: f64, has_vcl: bool, sink: &mut FrameSink<'_>) -> Result<()> {
         if !pts.is_finite() {
             return Err(Error::Invalid(format!("H.264 sample pts {pts} is not finite")));
         }
         if data.is_empty() {
             // An empty call means "end of stream" to the library; never send one.
-            return Ok(self.release());
+            return self.order.release(sink);
         }
         let tag = if has_vcl {
-            self.next_tag += 1;
-            self.pending.insert(self.next_tag, pts);
-            self.next_tag
+            self.order.next_tag += 1;
+            self.order.pending.insert(self.order.next_tag, pts);
+            self.order.next_tag
         } else {
             0
         };
         let (state, pic) = self.raw.decode(data, tag)?;
         if let Some(pic) = pic {
-            let frame = copy_picture(&pic, self.spares.pop());
-            let tag = pic.tag;
-            self.place(frame, tag);
+            self.order.take(&pic, sink)?;
         }
         // Keep the library's reorder queue short (see MAX_LIBRARY_BACKLOG). Its oldest
         // picture is the next to show once this many are queued.
         while self.raw.buffered() > MAX_LIBRARY_BACKLOG {
             let Some(pic) = self.raw.flush()? else { break };
-            let frame = copy_picture(&pic, self.spares.pop());
-            let tag = pic.tag;
-            self.place(frame, tag);
+            self.order.take(&pic, sink)?;
         }
-        self.forget_lost_samples();
+        let in_library = self.raw.buffered();
+        self.order.forget_lost_samples(in_library);
         if state != 0 {
             return Err(Error::codec(
                 "H.264 decode",
                 format!("corrupt or unsupported data at pts {pts:.3} s (decoder state {state:#x})"),
             ));
         }
-        Ok(self.release())
+        self.order.release(sink)
+    }
+}
+
+impl Reorder {
+    fn recycle(&mut self, frame: Frame) {
+        if self.spares.len() < MAX_SPARES {
+            self.spares.push(frame);
+        }
     }
 
-    /// Files a decoded frame under its sample's pts.
-    fn place(&mut self, mut frame: Frame, tag: u64) {
-        let pts = match self.pending.remove(&tag) {
-            Some(p) => p,
-            // Untagged (should not happen): the earliest outstanding pts is the best guess,
-            // since pictures come out in presentation order.
-            None => match self.pending.iter().min_by(|a, b| a.1.total_cmp(b.1)).map(|(&t, &p)| (t, p)) {
-                Some((t, p)) => {
-                    self.pending.remove(&t);
-                    p
-                }
-                None => return,
-            },
-        };
-        frame.pts = pts;
+    /// Takes a picture from the library: straight to `sink` when nothing can come before
+    /// it (the usual case), otherwise copied and held.
+    fn take(&mut self, pic: &DecodedPicture<'_>, sink: &mut FrameSink<'_>) -> Result<()> {
+        let Some(pts) = self.pts_of(pic.tag) else { return Ok(()) };
+        let earliest_pending = self.pending.values().copied().min_by(f64::total_cmp);
+        if self.held.is_empty() && earliest_pending.is_none_or(|p| pts <= p) {
+            if self.last_pts.is_some_and(|last| pts < last) {
+                return Ok(()); // arrived after a later frame was already handed out
+            }
+            self.last_pts = Some(pts);
+            return sink(view(pic, pts));
+        }
+        let mut frame = self.spares.pop().unwrap_or_else(|| Frame::black(2, 2));
+        view(pic, pts).copy_into(&mut frame);
         let at = self.held.partition_point(|f| f.pts <= pts);
         self.held.insert(at, frame);
+        Ok(())
+    }
+
+    /// The pts of the sample a picture came from, forgetting the sample.
+    fn pts_of(&mut self, tag: u64) -> Option<f64> {
+        if let Some(p) = self.pending.remove(&tag) {
+            return Some(p);
+        }
+        // Untagged (should not happen): the earliest outstanding pts is the best guess,
+        // since pictures come out in presentation order.
+        let (t, p) = self.pending.iter().min_by(|a, b| a.1.total_cmp(b.1)).map(|(&t, &p)| (t, p))?;
+        self.pending.remove(&t);
+        Some(p)
     }
 
     /// Samples not yet output that the library is not holding either will never produce a
     /// picture. Pictures still queued for display are the later ones, so the earliest
     /// outstanding pts values are the lost ones.
-    fn forget_lost_samples(&mut self) {
-        let in_library = self.raw.buffered();
+    fn forget_lost_samples(&mut self, in_library: usize) {
         let lost = self.pending.len().saturating_sub(in_library);
         if lost == 0 {
             return;
@@ -215,8 +275,8 @@ impl H264Decoder {
         }
     }
 
-    /// Returns held frames that no outstanding sample can precede.
-    fn release(&mut self) -> Vec<Frame> {
+    /// Hands out held frames that no outstanding sample can precede.
+    fn release(&mut self, sink: &mut FrameSink<'_>) -> Result<()> {
         let earliest_pending = self.pending.values().copied().min_by(f64::total_cmp);
         let mut ready = 0;
         for (i, f) in self.held.iter().enumerate() {
@@ -232,40 +292,33 @@ impl H264Decoder {
             let cut = self.held[ready - 1].pts;
             self.pending.retain(|_, p| *p > cut);
         }
-        let mut out = Vec::with_capacity(ready);
-        for f in self.held.drain(..ready) {
+        let frames: Vec<Frame> = self.held.drain(..ready).collect();
+        for f in frames {
             if self.last_pts.is_some_and(|last| f.pts < last) {
-                continue; // arrived after a later frame was already returned
+                self.recycle(f);
+                continue; // arrived after a later frame was already handed out
             }
             self.last_pts = Some(f.pts);
-            out.push(f);
+            let handed = sink(f.view());
+            self.recycle(f);
+            handed?;
         }
-        out
+        Ok(())
     }
 }
 
-/// Copies a library picture into a tightly packed [`Frame`] (pts filled in by the caller),
-/// reusing `spare`'s buffers when given.
-fn copy_picture(pic: &DecodedPicture<'_>, spare: Option<Frame>) -> Frame {
-    let (w, h) = (pic.width, pic.height);
-    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    let pack = |mut out: Vec<u8>, plane: &[u8], stride: usize, cols: usize, rows: usize| {
-        out.clear();
-        out.reserve(cols * rows);
-        for row in plane.chunks(stride).take(rows) {
-            out.extend_from_slice(&row[..cols.min(row.len())]);
-        }
-        out
-    };
-    let (y, u, v) = spare.map_or_else(Default::default, |f| (f.y, f.u, f.v));
+/// A library picture as a borrowed frame presented at `pts`.
+fn view<'a>(pic: &'a DecodedPicture<'_>, pts: f64) -> FrameRef<'a> {
     // Dimensions were checked against MAX_DIMENSION by the FFI layer, so they fit in u32.
-    Frame {
-        width: w as u32,
-        height: h as u32,
-        y: pack(y, pic.y, pic.y_stride, w, h),
-        u: pack(u, pic.u, pic.c_stride, cw, ch),
-        v: pack(v, pic.v, pic.c_stride, cw, ch),
-        pts: 0.0,
+    FrameRef {
+        width: pic.width as u32,
+        height: pic.height as u32,
+        y: pic.y,
+        u: pic.u,
+        v: pic.v,
+        y_stride: pic.y_stride,
+        c_stride: pic.c_stride,
+        pts,
     }
 }
 
