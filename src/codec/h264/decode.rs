@@ -308,18 +308,8 @@ impl Reorder {
 }
 
 /// A library picture as a borrowed frame presented at `pts`.
-fn view<'a>(pic: &'a DecodedPicture<'_>, pts: f64) -> FrameRef<'a> {
-    // Dimensions were checked against MAX_DIMENSION by the FFI layer, so they fit in u32.
-    FrameRef {
-        width: pic.width as u32,
-        height: pic.height as u32,
-        y: pic.y,
-        u: pic.u,
-        v: pic.v,
-        y_stride: pic.y_stride,
-        c_stride: pic.c_stride,
-        pts,
-    }
+fn view<'a>(pic: &DecodedPicture<'a>, pts: f64) -> FrameRef<'a> {
+    FrameRef { pts, ..pic.frame }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 
 use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
+use crate::media::FrameRef;
 use openh264_sys2 as sys;
 use std::os::raw::{c_int, c_long, c_uchar, c_void};
 use std::ptr::null_mut;
@@ -54,22 +55,10 @@ pub(crate) struct RawDecoder {
 // owner moves it between threads but never shares it (no `Sync`).
 unsafe impl Send for RawDecoder {}
 
-/// A decoded picture still inside the decoder's buffers.
+/// A decoded picture still inside the decoder's buffers: planes of `stride × rows` bytes.
 pub(crate) struct DecodedPicture<'a> {
-    /// Luma width in pixels.
-    pub width: usize,
-    /// Luma height in pixels.
-    pub height: usize,
-    /// Luma plane, `y_stride * height` bytes.
-    pub y: &'a [u8],
-    /// Cb plane, `c_stride * height.div_ceil(2)` bytes.
-    pub u: &'a [u8],
-    /// Cr plane, same size as `u`.
-    pub v: &'a [u8],
-    /// Bytes per luma row.
-    pub y_stride: usize,
-    /// Bytes per chroma row.
-    pub c_stride: usize,
+    /// The picture (its `pts` is 0: the caller knows the time).
+    pub frame: FrameRef<'a>,
     /// The `tag` passed with the input that produced this picture.
     pub tag: u64,
 }
@@ -198,7 +187,10 @@ impl RawDecoder {
                 std::slice::from_raw_parts(dst[2], c_stride * ch),
             )
         };
-        Ok(Some(DecodedPicture { width, height, y, u, v, y_stride, c_stride, tag: info.uiOutYuvTimeStamp }))
+        // Both dimensions were bounded by MAX_DIMENSION above, so they fit in u32.
+        let (width, height) = (width as u32, height as u32);
+        let frame = FrameRef { width, height, y, u, v, y_stride, c_stride, pts: 0.0 };
+        Ok(Some(DecodedPicture { frame, tag: info.uiOutYuvTimeStamp }))
     }
 }
 
