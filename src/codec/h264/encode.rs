@@ -7,7 +7,7 @@
 //! and square pixels in the VUI, and the requested `level_idc` in the SPS.
 
 use super::annexb::{self, NAL_PPS, NAL_SPS};
-use super::ffi::{RawEncoder, SourcePicture};
+use super::ffi::RawEncoder;
 use crate::error::{Error, Result};
 use crate::media::Frame;
 use openh264_sys2 as sys;
@@ -86,21 +86,10 @@ impl H264Encoder {
                 frame.width, frame.height, self.cfg.width, self.cfg.height
             )));
         }
-        let (w, h) = (frame.width as usize, frame.height as usize);
         // Rate control only needs a steadily advancing clock; saturating is fine after
         // millions of years of video.
         let ms = self.frames.saturating_mul(1000) / u64::from(self.cfg.fps);
-        let pic = SourcePicture {
-            width: w,
-            height: h,
-            y: &frame.y,
-            u: &frame.u,
-            v: &frame.v,
-            y_stride: w,
-            c_stride: w.div_ceil(2),
-            timestamp_ms: i64::try_from(ms).unwrap_or(i64::MAX),
-        };
-        let units = self.raw.encode(&pic)?;
+        let units = self.raw.encode(frame.view(), i64::try_from(ms).unwrap_or(i64::MAX))?;
         let is_keyframe = units.frame_type == sys::videoFrameTypeIDR;
         let level = self.cfg.level_idc;
         let mut picture_nals = Vec::with_capacity(units.nals.len());

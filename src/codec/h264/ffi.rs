@@ -225,19 +225,6 @@ pub(crate) struct RawEncoder {
 // SAFETY: as for RawDecoder; the encoder's worker threads are internal to the object.
 unsafe impl Send for RawEncoder {}
 
-/// A borrowed view of an I420 picture for the encoder.
-pub(crate) struct SourcePicture<'a> {
-    pub width: usize,
-    pub height: usize,
-    pub y: &'a [u8],
-    pub u: &'a [u8],
-    pub v: &'a [u8],
-    pub y_stride: usize,
-    pub c_stride: usize,
-    /// Milliseconds; only used by the library's rate control bookkeeping.
-    pub timestamp_ms: i64,
-}
-
 /// The NAL units of one encoded frame, still inside the encoder's buffer.
 pub(crate) struct EncodedUnits<'a> {
     /// `videoFrameType*` of the frame.
@@ -308,20 +295,22 @@ impl RawEncoder {
         Ok(())
     }
 
-    /// Encodes one picture.
-    pub fn encode(&mut self, pic: &SourcePicture<'_>) -> Result<EncodedUnits<'_>> {
+    /// Encodes one picture; `timestamp_ms` only feeds the library's rate-control
+    /// bookkeeping.
+    pub fn encode(&mut self, pic: FrameRef<'_>, timestamp_ms: i64) -> Result<EncodedUnits<'_>> {
         if !self.initialized {
             return Err(Error::codec("H.264 encode", "encoder used before initialisation"));
         }
-        let ch = pic.height.div_ceil(2);
-        let plane_ok = pic.y_stride >= pic.width
-            && pic.c_stride >= pic.width.div_ceil(2)
-            && pic.y.len() >= pic.y_stride.saturating_mul(pic.height)
+        let (width, height) = (pic.width as usize, pic.height as usize);
+        let ch = height.div_ceil(2);
+        let plane_ok = pic.y_stride >= width
+            && pic.c_stride >= width.div_ceil(2)
+            && pic.y.len() >= pic.y_stride.saturating_mul(height)
             && pic.u.len() >= pic.c_stride.saturating_mul(ch)
             && pic.v.len() >= pic.c_stride.saturating_mul(ch);
         let to_int = |v: usize| c_int::try_from(v).ok();
         let (Some(w), Some(h), Some(ys), Some(cs)) =
-            (to_int(pic.width), to_int(pic.height), to_int(pic.y_stride), to_int(pic.c_stride))
+            (to_int(width), to_int(height), to_int(pic.y_stride), to_int(pic.c_stride))
         else {
             return Err(Error::Invalid(format!("picture {}x{} too large to encode", pic.width, pic.height)));
         };
@@ -335,7 +324,7 @@ impl RawEncoder {
             pData: [pic.y.as_ptr().cast_mut(), pic.u.as_ptr().cast_mut(), pic.v.as_ptr().cast_mut(), null_mut()],
             iPicWidth: w,
             iPicHeight: h,
-            uiTimeStamp: pic.timestamp_ms,
+            uiTimeStamp: timestamp_ms,
             bPsnrY: false,
             bPsnrU: false,
             bPsnrV: false,
