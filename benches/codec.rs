@@ -6,7 +6,7 @@
 use clipfit::codec::h264::decode::H264Decoder;
 use clipfit::codec::h264::encode::{EncoderConfig, H264Encoder};
 use clipfit::demux::Mp4Demuxer;
-use clipfit::media::{Frame, TrackKind, VideoInfo};
+use clipfit::media::{Frame, VideoInfo};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_bframes.mp4");
@@ -14,16 +14,8 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_b
 /// The fixture's video track description and its samples (decode order) with pts.
 fn fixture() -> (VideoInfo, Vec<(Vec<u8>, f64)>) {
     let mut demux = Mp4Demuxer::open(FIXTURE).expect("fixture");
-    let (index, info) = demux
-        .info()
-        .tracks
-        .iter()
-        .enumerate()
-        .find_map(|(i, t)| match &t.kind {
-            TrackKind::Video(v) => Some((i, v.clone())),
-            _ => None,
-        })
-        .expect("a video track");
+    let index = demux.info().video_index().expect("a video track");
+    let info = demux.info().video().cloned().expect("a video track");
     let timescale = f64::from(demux.timescale(index));
     let samples = demux
         .samples(index)

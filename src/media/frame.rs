@@ -94,13 +94,6 @@ impl FrameRef<'_> {
         out.height = self.height;
         out.pts = self.pts;
     }
-
-    /// A packed copy of the picture.
-    pub fn to_frame(&self) -> Frame {
-        let mut out = Frame { width: 0, height: 0, y: Vec::new(), u: Vec::new(), v: Vec::new(), pts: 0.0 };
-        self.copy_into(&mut out);
-        out
-    }
 }
 
 /// Copies `rows` rows of `cols` samples, `stride` apart in `plane`, into `out`.

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Memory stays flat in the input's length: each worker holds one decoder (kept from one
-//! segment to its next), one or two source-size frames, a few fitted frames and one
+//! segment to its next, and fitted from without a copy), a few fitted frames and one
 //! encoder; finished segments wait for their turn as encoded pictures, and at most
 //! [`window`] segments are in flight, so a worker that runs ahead waits instead of piling
 //! up output. Every output segment starts with an IDR picture; the finished file's
@@ -208,8 +208,8 @@ enum Fitted {
 /// Both threads live as long as the worker, so the large buffers that the codecs allocate
 /// are reused through the same allocator arena instead of growing the process (measured:
 /// 449 MB with a thread per segment, 262 MB without, for one worker on 4K input). Decoding
-/// and fitting share a thread so that full-size source frames never wait in a queue: only
-/// fitted frames cross to the encoder, and both kinds of frame are recycled.
+/// and fitting share a thread so that each source picture is fitted straight from the
+/// decoder's buffer: only fitted frames cross to the encoder, and they are recycled.
 fn work(
     job: &TranscodeJob<'_>,
     segments: &[Segment],
@@ -235,11 +235,12 @@ fn work(
 /// One decoder goes on from a segment into the worker's next one when that starts with an
 /// IDR picture, which resets it. A fresh 4K decoder costs ≈ 175 MB of newly zeroed memory:
 /// with one per segment, a 10 s 4K conform took 527k page faults and 2.2 s of system time,
-/// and with reuse 178k and 0.8 s (kernel time fell from 5.0 % to 2.3 % of the CPU profile). The previous segment's
-/// last frames then come out while the next one's first samples are decoded. A worker never
-/// waits for more work with frames still inside its decoder, though: the segment being
-/// joined might be the one it holds, so it drains the decoder first (OpenH264 cannot go on
-/// after a drain, so the next segment gets a fresh one).
+/// and with reuse 178k and 0.8 s (kernel time fell from 5.0 % to 2.3 % of the CPU
+/// profile). The previous segment's last frames then come out while the next one's first
+/// samples are decoded. A worker never waits for more work with frames still inside its
+/// decoder, though: the segment being joined might be the one it holds, so it drains the
+/// decoder first (OpenH264 cannot go on after a drain, so the next segment gets a fresh
+/// one).
 fn decode_and_fit(
     job: &TranscodeJob<'_>,
     segments: &[Segment],
@@ -254,13 +255,11 @@ fn decode_and_fit(
     while !sink.gone {
         let taken = if decoder.is_some() { todo.try_recv().ok() } else { todo.recv().ok() };
         let Some((index, out)) = taken else {
-            match decoder.take() {
-                Some(dec) => {
-                    drain(dec, &mut sink)?;
-                    continue;
-                }
-                None => break,
+            if decoder.is_none() {
+                break;
             }
+            drain(&mut decoder, &mut sink)?;
+            continue;
         };
         let mut started = false;
         for s in &job.samples[segments[index].samples.clone()] {
@@ -271,17 +270,12 @@ fn decode_and_fit(
             let pts = job.timeline.present(s.pts() as f64 / job.timescale);
             if !started {
                 started = true;
-                let continues = decoder.is_some() && is_idr_sample(&buf, job.video.nal_length_size);
-                if !continues {
-                    if let Some(dec) = decoder.take() {
-                        drain(dec, &mut sink)?;
-                    }
-                }
-                if decoder.is_some() {
+                if decoder.is_some() && is_idr_sample(&buf, job.video.nal_length_size) {
                     // The segment starts at a clean keyframe: every earlier frame belongs
                     // to the segment before it.
                     sink.next = Some((pts, index, out.clone()));
                 } else {
+                    drain(&mut decoder, &mut sink)?;
                     sink.start(index, out.clone());
                     decoder = Some(H264Decoder::new(&job.video)?);
                 }
@@ -294,9 +288,7 @@ fn decode_and_fit(
         }
         if !started {
             // Nothing to decode in this segment: the encoder reports its empty slots.
-            if let Some(dec) = decoder.take() {
-                drain(dec, &mut sink)?;
-            }
+            drain(&mut decoder, &mut sink)?;
             sink.start(index, out);
             sink.end();
         }
@@ -304,8 +296,10 @@ fn decode_and_fit(
     Ok(())
 }
 
-/// Takes every remaining frame out of `dec` and ends the segments waiting on it.
-fn drain(mut dec: H264Decoder, sink: &mut FitSink) -> Result<()> {
+/// Takes every remaining frame out of the decoder, if there is one, drops it (OpenH264
+/// cannot go on after a drain) and ends the segments waiting on it.
+fn drain(decoder: &mut Option<H264Decoder>, sink: &mut FitSink) -> Result<()> {
+    let Some(mut dec) = decoder.take() else { return Ok(()) };
     dec.flush_with(&mut |frame| sink.put(frame))?;
     // A next segment that never showed a frame still gets its start (and then fails in
     // the encoder for lack of pictures).
@@ -356,10 +350,8 @@ impl FitSink {
         if self.gone {
             return Ok(());
         }
-        if self.next.as_ref().is_some_and(|(from, ..)| frame.pts >= *from) {
-            if let Some((_, index, out)) = self.next.take() {
-                self.start(index, out);
-            }
+        if let Some((_, index, out)) = self.next.take_if(|(from, ..)| frame.pts >= *from) {
+            self.start(index, out);
         }
         let mut fitted = self.spares.try_recv().unwrap_or_else(|_| Frame::black(2, 2));
         self.transformer.apply_view(frame, &mut fitted)?;

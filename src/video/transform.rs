@@ -145,7 +145,7 @@ impl Transformer {
     /// Transforms one frame into `out`, reusing `out`'s buffers (pass a frame the encoder has
     /// finished with to avoid allocating).
     pub fn apply_into(&mut self, input: &Frame, out: &mut Frame) -> Result<()> {
-        check_frame(input, self.plan.src_width, self.plan.src_height)?;
+        check_packed(input)?;
         self.apply_view(input.view(), out)
     }
 
@@ -155,7 +155,10 @@ impl Transformer {
     pub fn apply_view(&mut self, input: FrameRef<'_>, out: &mut Frame) -> Result<()> {
         let (sw, sh) = (self.plan.src_width, self.plan.src_height);
         if (input.width, input.height) != (sw, sh) {
-            return Err(size_change(sw, sh, input.width, input.height));
+            return Err(Error::unsupported(
+                format!("picture size change mid-stream ({sw}x{sh} to {}x{})", input.width, input.height),
+                "re-export the video with one resolution throughout",
+            ));
         }
         let (scw, sch) = (dim(Frame::chroma_size(sw, sh).0)?, dim(Frame::chroma_size(sw, sh).1)?);
         let planes = [
@@ -201,8 +204,7 @@ impl Transformer {
                 }
             }
         }
-        let plan = &self.plan;
-        if let Some(bg) = plan.background_src {
+        if let Some(bg) = self.plan.background_src {
             self.background(out, bg)?;
         }
         Ok(())
@@ -311,18 +313,10 @@ fn even_div(v: u32, d: u32) -> u32 {
     ((v / d) & !1).max(2)
 }
 
-fn size_change(w: u32, h: u32, to_w: u32, to_h: u32) -> Error {
-    Error::unsupported(
-        format!("picture size change mid-stream ({w}x{h} to {to_w}x{to_h})"),
-        "re-export the video with one resolution throughout",
-    )
-}
-
-/// Checks that a frame has the size the plan expects and planes of the right lengths.
-fn check_frame(f: &Frame, w: u32, h: u32) -> Result<()> {
-    if f.width != w || f.height != h {
-        return Err(size_change(w, h, f.width, f.height));
-    }
+/// Checks that a frame's planes are exactly as long as its size says (tightly packed); the
+/// size itself is checked against the plan by `apply_view`.
+fn check_packed(f: &Frame) -> Result<()> {
+    let (w, h) = (f.width, f.height);
     let (cw, ch) = Frame::chroma_size(w, h);
     let luma = (w as usize).checked_mul(h as usize);
     let chroma = cw.checked_mul(ch);

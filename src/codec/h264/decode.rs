@@ -235,11 +235,7 @@ impl Reorder {
         let Some(pts) = self.pts_of(pic.tag) else { return Ok(()) };
         let earliest_pending = self.pending.values().copied().min_by(f64::total_cmp);
         if self.held.is_empty() && earliest_pending.is_none_or(|p| pts <= p) {
-            if self.last_pts.is_some_and(|last| pts < last) {
-                return Ok(()); // arrived after a later frame was already handed out
-            }
-            self.last_pts = Some(pts);
-            return sink(view(pic, pts));
+            return self.show(view(pic, pts), sink);
         }
         let mut frame = self.spares.pop().unwrap_or_else(|| Frame::black(2, 2));
         view(pic, pts).copy_into(&mut frame);
@@ -294,16 +290,20 @@ impl Reorder {
         }
         let frames: Vec<Frame> = self.held.drain(..ready).collect();
         for f in frames {
-            if self.last_pts.is_some_and(|last| f.pts < last) {
-                self.recycle(f);
-                continue; // arrived after a later frame was already handed out
-            }
-            self.last_pts = Some(f.pts);
-            let handed = sink(f.view());
+            let shown = self.show(f.view(), sink);
             self.recycle(f);
-            handed?;
+            shown?;
         }
         Ok(())
+    }
+
+    /// Hands `frame` to `sink` unless a later frame was already handed out.
+    fn show(&mut self, frame: FrameRef<'_>, sink: &mut FrameSink<'_>) -> Result<()> {
+        if self.last_pts.is_some_and(|last| frame.pts < last) {
+            return Ok(()); // arrived after a later frame was already handed out
+        }
+        self.last_pts = Some(frame.pts);
+        sink(frame)
     }
 }
 
