@@ -165,3 +165,4 @@ for f in sorted(glob.glob('*.m4a') + glob.glob('*.mp4')):
     print(f, etype, len(cfg), len(pk))
 PY
 ls -la
+../../scripts/make-robust-fixtures.sh  # robustness fixtures (testdata/robust/); the cwd here is testdata/audio

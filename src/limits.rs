@@ -19,3 +19,13 @@ pub const MAX_DURATION_SECS: f64 = 6.0 * 3600.0;
 pub const MAX_EDITS: u64 = 1024;
 /// Most fragments (`moof`) in a fragmented file.
 pub const MAX_FRAGMENTS: usize = 1_000_000;
+/// Most sample descriptions read from one `stsd` (real files use one, rarely a few).
+pub const MAX_SAMPLE_ENTRIES: u32 = 64;
+/// Samples read from the start of an H.264 track to find in-band parameter sets (`avc3`).
+pub const MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS: usize = 64;
+/// Share of a video's pictures that may fail to decode (each concealed by showing the
+/// last good picture again) before a conform gives up: beyond it the output would not be
+/// the user's video any more.
+pub const MAX_CONCEALED_SHARE: f64 = 0.05;
+/// Longest run of pictures, in seconds, that may fail to decode in a row.
+pub const MAX_CONCEALED_RUN_SECS: f64 = 1.0;

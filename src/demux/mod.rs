@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::limits::{MAX_FRAGMENTS, MAX_METADATA_BOX, MAX_TRACKS};
-use crate::media::MediaInfo;
+use crate::media::{MediaInfo, Warning};
 pub use sample_table::Sample;
 use track::Track;
 
@@ -55,17 +55,33 @@ const TOP_LEVEL: [&[u8; 4]; 16] = [
     b"pnot", b"PICT", b"prfl", b"emsg",
 ];
 
-fn read_exact_at(file: &mut dyn Source, offset: u64, buf: &mut [u8], path: &Path) -> Result<()> {
+pub(crate) fn read_exact_at(file: &mut dyn Source, offset: u64, buf: &mut [u8], path: &Path) -> Result<()> {
     file.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(path, e))?;
     file.read_exact(buf).map_err(|e| Error::io(path, e))
 }
 
+/// The top-level boxes, and where the scan stopped early on data that is not a box.
+struct TopLevel {
+    boxes: Vec<TopBox>,
+    /// Offset and reason when the scan met bytes that do not form a box (a vendor trailer
+    /// such as Samsung's `SEFT`, or damage); everything from there on is ignored.
+    stopped: Option<(u64, String)>,
+    warnings: Vec<Warning>,
+}
+
 /// Lists the top-level boxes, failing on anything that is not ISO-BMFF.
-fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<TopBox>> {
+///
+/// Boxes of unknown type are skipped, as ISO/IEC 14496-12 tells readers to. Once at least
+/// one box was read, bytes that do not form a box end the scan instead of failing it:
+/// whether the file is usable is decided afterwards, by whether `moov` and every sample it
+/// references lie before that point.
+fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<TopLevel> {
     if len == 0 {
         return Err(Error::malformed("file", "the file is empty"));
     }
-    let mut boxes = Vec::new();
+    let mut boxes: Vec<TopBox> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut stopped = None;
     let mut pos = 0u64;
     while pos < len {
         if len - pos < 8 {
@@ -73,48 +89,55 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<To
             if boxes.is_empty() {
                 return Err(Error::malformed("file", "not an MP4/MOV file: too short to hold a box"));
             }
+            stopped = Some((pos, format!("{} trailing bytes are too few to be a box", len - pos)));
             break;
         }
         let mut h = [0u8; 16];
         let n = (len - pos).min(16) as usize;
         read_exact_at(file, pos, &mut h[..n], path)?;
         let kind = [h[4], h[5], h[6], h[7]];
-        if !TOP_LEVEL.contains(&&kind) {
-            if boxes.is_empty() {
-                return Err(not_mp4(&h[..n]));
-            }
-            return Err(Error::malformed(
-                format!("top level at offset {pos}"),
-                format!("unknown box '{}' (the file is damaged or not MP4)", bytes::fourcc_str(&kind)),
-            ));
+        let known = TOP_LEVEL.contains(&&kind);
+        if !known && boxes.is_empty() {
+            return Err(not_mp4(&h[..n]));
         }
-        let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
+        let name = bytes::fourcc_str(&kind);
+        let size32 = u64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]]));
         let (header, size) = match size32 {
             0 => (8, len - pos),
             1 if n >= 16 => (16, u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]])),
-            1 => return Err(Error::malformed(bytes::fourcc_str(&kind), "64-bit size cut off by the end of the file")),
+            1 => (16, 0),
             s => (8, s),
         };
-        if size < header {
-            return Err(Error::malformed(
-                bytes::fourcc_str(&kind),
-                format!("box at offset {pos} claims an impossible size of {size} bytes"),
-            ));
-        }
-        if size > len - pos {
-            let name = bytes::fourcc_str(&kind);
-            if &kind != b"mdat" {
+        let printable = kind.iter().all(|c| c.is_ascii_graphic() || *c == b' ');
+        let bad = if size < header {
+            Some(format!("a box '{name}' claiming an impossible size of {size} bytes"))
+        } else if size > len - pos && &kind != b"mdat" {
+            Some(format!("a box '{name}' claiming {size} bytes with only {} bytes left in the file", len - pos))
+        } else if !printable {
+            Some("bytes that do not form a box".to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = bad {
+            if boxes.is_empty() || &kind == b"moov" {
                 return Err(Error::malformed(
-                    name,
-                    format!(
-                        "box at offset {pos} claims {size} bytes but the file has only {} bytes from there: the file is truncated or damaged",
-                        len - pos
-                    ),
+                    &name,
+                    format!("{reason} at offset {pos}: the file is truncated or damaged"),
                 ));
             }
+            stopped = Some((pos, reason));
+            break;
+        }
+        if size > len - pos {
             // A cut mdat is reported later, per sample, when a sample lies past the end.
             boxes.push(TopBox { kind, offset: pos, header, size: len - pos });
             break;
+        }
+        if !known {
+            warnings.push(Warning::new(
+                "unknown_box",
+                format!("skipped a top-level box of unknown type '{name}' ({size} bytes at offset {pos})"),
+            ));
         }
         boxes.push(TopBox { kind, offset: pos, header, size });
         if boxes.len() > MAX_FRAGMENTS * 2 {
@@ -122,7 +145,7 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<Vec<To
         }
         pos += size;
     }
-    Ok(boxes)
+    Ok(TopLevel { boxes, stopped, warnings })
 }
 
 fn not_mp4(head: &[u8]) -> Error {
@@ -177,29 +200,41 @@ impl Mp4Demuxer {
     /// Indexes MP4 data from any seekable source of `len` bytes; `name` appears in errors.
     pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>) -> Result<Mp4Demuxer> {
         let path = name.into();
-        let top = scan_top_level(file.as_mut(), len, &path)?;
-        let moov_box = top
-            .iter()
-            .find(|b| &b.kind == b"moov")
-            .ok_or_else(|| {
-                Error::malformed(
-                    "moov",
-                    "the file has no moov box (no track index): it is incomplete or was never finished",
-                )
-            })?
-            .clone();
+        let TopLevel { boxes: top, stopped, mut warnings } = scan_top_level(file.as_mut(), len, &path)?;
+        let Some(moov_box) = top.iter().find(|b| &b.kind == b"moov").cloned() else {
+            let why = match &stopped {
+                Some((at, reason)) => format!(" (reading stopped at offset {at} on {reason})"),
+                None => String::new(),
+            };
+            return Err(Error::malformed(
+                "moov",
+                format!("the file has no moov box (no track index): it is incomplete or was never finished{why}"),
+            ));
+        };
         let moov = read_box(file.as_mut(), &moov_box, &path)?;
-        let (mut tracks, defaults) = parse_moov(&moov)?;
+        let (mut tracks, defaults) = parse_moov(&moov, &mut warnings)?;
         let mut fragmented = false;
-        let mut next_dts: Vec<i64> =
-            tracks.iter().map(|t| t.samples.last().map_or(0, |s| s.dts + s.duration as i64)).collect();
+        let mut next_dts: Vec<i64> = tracks.iter().map(track::Track::end_dts).collect();
         for b in top.iter().filter(|b| &b.kind == b"moof") {
             fragmented = true;
-            let moof = read_box(file.as_mut(), b, &path)?;
-            fragments::apply_moof(&moof, b.offset, &defaults, &mut tracks, &mut next_dts, 1)?;
+            let payload = read_box(file.as_mut(), b, &path)?;
+            let moof = fragments::Moof { payload: &payload, offset: b.offset };
+            fragments::apply_moof(&moof, len, &defaults, &mut tracks, &mut next_dts, &mut warnings)?;
         }
-        summary::check_samples_in_file(&tracks, len)?;
+        // Samples must lie before any data the scan could not read as boxes.
+        let usable = stopped.as_ref().map_or(len, |(at, _)| *at);
+        summary::check_samples_in_file(&tracks, usable)?;
+        if let Some((at, reason)) = &stopped {
+            warnings.push(Warning::new(
+                "trailing_data",
+                format!("ignored {} bytes after the last box, from offset {at} ({reason}; e.g. a camera vendor's trailer)", len - at),
+            ));
+        }
+        for t in &mut tracks {
+            t.complete_parameter_sets(file.as_mut(), &path, &mut warnings)?;
+        }
         let mut info = summary::media_info(&top, &tracks, len, fragmented)?;
+        info.warnings.extend(warnings);
         if let Some(ftyp) = top.iter().find(|b| &b.kind == b"ftyp" && b.size <= 4096) {
             let body = read_box(file.as_mut(), ftyp, &path)?;
             if body.len() >= 4 {
@@ -243,7 +278,7 @@ impl Mp4Demuxer {
 
 type MoovParts = (Vec<Track>, Vec<fragments::TrackDefaults>);
 
-fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
+fn parse_moov(moov: &[u8], warnings: &mut Vec<Warning>) -> Result<MoovParts> {
     let mvhd = boxes::require(moov, b"mvhd", "moov", 1)?;
     let mut r = bytes::Reader::new(mvhd.payload, "moov/mvhd");
     let (v, _) = r.version_flags()?;
@@ -262,7 +297,7 @@ fn parse_moov(moov: &[u8]) -> Result<MoovParts> {
                     return Err(Error::limit("moov", format!("more than {MAX_TRACKS} tracks")));
                 }
                 let place = format!("moov/trak[{}]", tracks.len() + 1);
-                tracks.push(track::parse_trak(b.payload, movie_timescale, &place, 2)?);
+                tracks.push(track::parse_trak(b.payload, movie_timescale, &place, 2, warnings)?);
             }
             b"mvex" => defaults = fragments::parse_mvex(b.payload, "moov/mvex", 2)?,
             _ => {}

@@ -22,6 +22,8 @@ pub struct Sample {
     pub duration: u32,
     /// True for a sync sample (keyframe).
     pub sync: bool,
+    /// Which sample description (0-based `stsd` entry) the sample uses.
+    pub desc: u32,
 }
 
 impl Sample {
@@ -47,7 +49,7 @@ pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
     let n = sizes.len();
     let mut samples: Vec<Sample> = sizes
         .into_iter()
-        .map(|size| Sample { offset: 0, size, dts: 0, cts_offset: 0, duration: 0, sync: true })
+        .map(|size| Sample { offset: 0, size, dts: 0, cts_offset: 0, duration: 0, sync: true, desc: 0 })
         .collect();
     if n == 0 {
         return Ok(samples);
@@ -216,22 +218,23 @@ fn chunk_offsets(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u64>> {
     Ok(chunk_offsets)
 }
 
-fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> {
+/// `stsc` entries: (first_chunk, samples_per_chunk, 0-based sample description index).
+fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32, u32)>> {
     let p = format!("{place}/stsc");
     let stsc = find(stbl, b"stsc", place, depth)?.ok_or_else(|| Error::malformed(place, "stsc is missing"))?;
     let mut r = Reader::new(stsc.payload, &p);
     r.version_flags()?;
     let entries = r.u32()? as u64;
     let entries = r.check_table(entries, 12)?;
-    let mut runs: Vec<(u32, u32)> = Vec::with_capacity(entries);
+    let mut runs: Vec<(u32, u32, u32)> = Vec::with_capacity(entries);
     for _ in 0..entries {
         let first_chunk = r.u32()?;
         let per_chunk = r.u32()?;
-        r.u32()?;
-        if first_chunk == 0 || runs.last().is_some_and(|&(f, _)| first_chunk <= f) {
+        let desc = r.u32()?.saturating_sub(1);
+        if first_chunk == 0 || runs.last().is_some_and(|&(f, ..)| first_chunk <= f) {
             return Err(Error::malformed(&p, format!("first_chunk {first_chunk} is out of order")));
         }
-        runs.push((first_chunk, per_chunk));
+        runs.push((first_chunk, per_chunk, desc));
     }
     Ok(runs)
 }
@@ -239,13 +242,14 @@ fn stsc_runs(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u32, u32)>> 
 fn fill_offsets(stbl: &[u8], place: &str, depth: usize, samples: &mut [Sample]) -> Result<()> {
     let n = samples.len();
     let mut i = 0usize;
-    for (base, per_chunk) in chunk_layout(stbl, place, depth)? {
+    for (base, per_chunk, desc) in chunk_layout(stbl, place, depth)? {
         let mut off = base;
         for _ in 0..per_chunk {
             if i >= n {
                 break;
             }
             samples[i].offset = off;
+            samples[i].desc = desc;
             off = off
                 .checked_add(samples[i].size as u64)
                 .ok_or_else(|| Error::malformed(format!("{place}/stco"), "sample offsets overflow"))?;
@@ -296,7 +300,7 @@ fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sa
     let mut samples = Vec::with_capacity(chunks.len());
     let mut left = count;
     let mut dts = 0i64;
-    for (offset, per_chunk) in chunks {
+    for (offset, per_chunk, _) in chunks {
         let n = (per_chunk as u64).min(left);
         if n == 0 {
             continue;
@@ -313,8 +317,12 @@ fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sa
             cts_offset: 0,
             duration: duration.min(u32::MAX as u64) as u32,
             sync: true,
+            desc: 0,
         });
-        dts += duration as i64;
+        dts = i64::try_from(duration)
+            .ok()
+            .and_then(|d| dts.checked_add(d))
+            .ok_or_else(|| Error::malformed(format!("{place}/stts"), "timestamps overflow"))?;
         left -= n;
     }
     if left != 0 {
@@ -326,16 +334,19 @@ fn coalesced_pcm(stbl: &[u8], place: &str, depth: usize) -> Result<Option<Vec<Sa
     Ok(Some(samples))
 }
 
-/// (offset, samples in chunk) for every chunk.
-fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32)>> {
+/// (offset, samples in chunk, sample description) for every chunk.
+fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32, u32)>> {
     let offsets = chunk_offsets(stbl, place, depth)?;
     let runs = stsc_runs(stbl, place, depth)?;
     let mut out = Vec::with_capacity(offsets.len());
-    for (k, &(first, per_chunk)) in runs.iter().enumerate() {
-        let last = runs.get(k + 1).map(|&(f, _)| f - 1).unwrap_or(offsets.len() as u32);
+    let chunks = u32::try_from(offsets.len()).unwrap_or(u32::MAX);
+    for (k, &(first, per_chunk, desc)) in runs.iter().enumerate() {
+        // Runs past the last chunk describe nothing; clamping keeps the loop bounded by
+        // the chunk table, whatever first_chunk a file claims.
+        let last = runs.get(k + 1).map_or(chunks, |&(f, ..)| f - 1).min(chunks);
         for chunk in first..=last {
             if let Some(&o) = offsets.get(chunk as usize - 1) {
-                out.push((o, per_chunk));
+                out.push((o, per_chunk, desc));
             }
         }
     }

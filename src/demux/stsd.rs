@@ -5,7 +5,8 @@ use super::bytes::{fourcc_str, Reader};
 use crate::codec::audio::asc::parse_asc;
 use crate::codec::h264::sps::Sps;
 use crate::error::{Error, Result};
-use crate::media::{AudioCodec, AudioInfo, PcmFormat, VideoCodec, VideoInfo};
+use crate::limits::MAX_SAMPLE_ENTRIES;
+use crate::media::{AudioCodec, AudioInfo, ParameterSets, PcmFormat, VideoCodec, VideoInfo};
 
 /// What the first sample entry of a track describes.
 pub enum SampleEntry {
@@ -17,7 +18,8 @@ pub enum SampleEntry {
     Other,
 }
 
-/// Parses `stsd` for a track with handler `handler`.
+/// Parses `stsd` for a track with handler `handler`: the first entry in full, and the
+/// parameter sets of any further H.264 entries (a stream whose SPS/PPS change mid-track).
 pub fn parse_stsd(payload: &[u8], handler: &[u8; 4], place: &str, depth: usize) -> Result<SampleEntry> {
     let mut r = Reader::new(payload, place);
     r.version_flags()?;
@@ -25,14 +27,25 @@ pub fn parse_stsd(payload: &[u8], handler: &[u8; 4], place: &str, depth: usize) 
     if count == 0 {
         return Err(Error::malformed(place, "no sample description"));
     }
-    let entries = BoxIter::new(r.rest(), place, depth)?;
-    let Some(first) = entries.into_iter().next() else {
+    let mut entries = BoxIter::new(r.rest(), place, depth)?.take(count.min(MAX_SAMPLE_ENTRIES) as usize);
+    let Some(first) = entries.next() else {
         return Err(Error::malformed(place, "sample description entry missing"));
     };
     let entry = first?;
     let entry_place = format!("{place}/{}", entry.name());
     match handler {
-        b"vide" => Ok(SampleEntry::Video(parse_visual(&entry.kind, entry.payload, &entry_place, depth + 1)?)),
+        b"vide" => {
+            let mut info = parse_visual(&entry.kind, entry.payload, &entry_place, depth + 1)?;
+            if info.codec == VideoCodec::H264 {
+                for (k, more) in entries.enumerate() {
+                    let more = more?;
+                    let p = format!("{place}/{}[{}]", more.name(), k + 2);
+                    let v = parse_visual(&more.kind, more.payload, &p, depth + 1)?;
+                    info.more_parameter_sets.push(ParameterSets { sps: v.sps, pps: v.pps });
+                }
+            }
+            Ok(SampleEntry::Video(info))
+        }
         b"soun" => Ok(SampleEntry::Audio(parse_audio(&entry.kind, entry.payload, &entry_place, depth + 1)?)),
         _ => Ok(SampleEntry::Other),
     }
@@ -126,15 +139,24 @@ fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
         let len = r.u16()? as usize;
         info.sps.push(r.bytes(len)?.to_vec());
     }
-    let npps = r.u8()?;
-    for _ in 0..npps {
-        let len = r.u16()? as usize;
-        info.pps.push(r.bytes(len)?.to_vec());
+    // `avc3` may carry its parameter sets in-band only: then avcC ends here or lists none,
+    // and the demuxer reads them from the first samples (see `Track::complete_parameter_sets`).
+    if r.remaining() > 0 {
+        let npps = r.u8()?;
+        for _ in 0..npps {
+            let len = r.u16()? as usize;
+            info.pps.push(r.bytes(len)?.to_vec());
+        }
     }
-    let Some(sps_bytes) = info.sps.first() else {
-        return Err(Error::malformed(place, "avcC holds no SPS"));
-    };
-    let sps = Sps::parse(sps_bytes).map_err(|e| Error::malformed(format!("{place}/SPS"), e.to_string()))?;
+    if let Some(sps) = info.sps.first().cloned() {
+        apply_sps(info, &sps, &format!("{place}/SPS"))?;
+    }
+    Ok(())
+}
+
+/// Fills `info` from an SPS: profile, level, bit depth, chroma, SAR, range, cropped size.
+pub fn apply_sps(info: &mut VideoInfo, sps_bytes: &[u8], place: &str) -> Result<()> {
+    let sps = Sps::parse(sps_bytes).map_err(|e| Error::malformed(place, e.to_string()))?;
     info.profile_idc = Some(sps.profile_idc);
     info.level_idc = Some(sps.level_idc);
     info.profile = Some(sps.profile_name().to_string());

@@ -5,7 +5,7 @@ use super::track::Track;
 use super::TopBox;
 use crate::error::{Error, Result};
 use crate::limits::MAX_DURATION_SECS;
-use crate::media::{MediaInfo, TrackInfo, TrackKind};
+use crate::media::{MediaInfo, TrackInfo, TrackKind, TrackTimeline};
 
 /// Fails when any sample lies past the end of the file: the file is truncated.
 pub fn check_samples_in_file(tracks: &[Track], file_len: u64) -> Result<()> {
@@ -29,18 +29,38 @@ pub fn check_samples_in_file(tracks: &[Track], file_len: u64) -> Result<()> {
 
 /// Media duration (sum of sample durations) in seconds.
 fn media_duration(t: &Track) -> f64 {
-    let ticks: i64 = t.samples.iter().map(|s| s.duration as i64).sum();
-    ticks as f64 / t.timescale as f64
+    let ticks: i64 = t.samples.iter().fold(0i64, |sum, s| sum.saturating_add(i64::from(s.duration)));
+    ticks as f64 / f64::from(t.timescale)
 }
 
-/// Presentation duration after the edit list.
-fn presented_duration(t: &Track) -> f64 {
-    let edited: f64 = t.edits.iter().map(|e| e.duration).sum();
-    if edited > 0.0 {
-        edited
-    } else {
-        media_duration(t)
+/// How long the track's media is shown: its media edits (an edit of duration 0, as
+/// fragmented files write, lasts to the end of the media), or all of it without one.
+fn shown_length(t: &Track) -> f64 {
+    let media_edits: Vec<_> = t.edits.iter().filter(|e| e.media_time.is_some()).collect();
+    if media_edits.is_empty() {
+        return media_duration(t);
     }
+    let ts = f64::from(t.timescale);
+    let first = t.samples.first().map_or(0.0, |s| s.dts as f64 / ts);
+    let end = t.end_dts() as f64 / ts;
+    media_edits
+        .iter()
+        .map(|e| match (e.duration, e.media_time) {
+            (d, Some(m)) if d <= 0.0 => (end - m.max(first)).max(0.0),
+            (d, _) => d,
+        })
+        .sum()
+}
+
+/// (first decode time, presentation start, presentation end) of a track, in seconds,
+/// before the file-wide shift; `None` for a track without samples.
+fn track_span(t: &Track, edits: &[crate::media::Edit]) -> Option<(f64, f64, f64)> {
+    let first = t.samples.first()?;
+    let ts = f64::from(t.timescale);
+    let min_pts = t.samples.iter().map(|s| s.pts()).min().unwrap_or(0) as f64 / ts;
+    let timeline = TrackTimeline::from_edits(edits);
+    let start = timeline.start_of(min_pts);
+    Some((first.dts as f64 / ts, start, start + shown_length(t)))
 }
 
 /// Builds the file summary.
@@ -53,14 +73,26 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
         (Some(_), None) => true,
         _ => false,
     };
+    let spans: Vec<Option<(f64, f64, f64)>> = tracks.iter().map(|t| track_span(t, &t.edits)).collect();
+    let av = |t: &Track| matches!(t.kind, TrackKind::Video(_) | TrackKind::Audio(_));
+    // The output's time 0: the earliest start of an audio or video track (a live
+    // packager's tfdt makes every track start tens of seconds in).
+    let start_time = tracks
+        .iter()
+        .zip(&spans)
+        .filter(|(t, _)| av(t))
+        .filter_map(|(_, s)| s.map(|s| s.1))
+        .min_by(f64::total_cmp)
+        .unwrap_or(0.0);
     let mut infos = Vec::new();
     let mut total_bytes = 0u64;
     let mut events: Vec<(f64, u64)> = Vec::new();
     let mut duration: f64 = 0.0;
-    for t in tracks {
+    for (t, span) in tracks.iter().zip(&spans) {
         let bytes: u64 = t.samples.iter().map(|s| s.size as u64).sum();
-        let dur = presented_duration(t);
-        if !(0.0..=MAX_DURATION_SECS).contains(&dur) || !dur.is_finite() {
+        let (first_dts, start, end) = span.unwrap_or((0.0, 0.0, 0.0));
+        let dur = if span.is_some() { (end - start_time).max(0.0) } else { 0.0 };
+        if !(0.0..=MAX_DURATION_SECS).contains(&dur) || !dur.is_finite() || !start.is_finite() {
             return Err(Error::limit("moov", format!("track {} lasts {dur:.0} s, beyond {MAX_DURATION_SECS} s", t.id)));
         }
         let mut kind = t.kind.clone();
@@ -76,7 +108,7 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
             v.has_reordering = t.samples.iter().any(|s| s.cts_offset != 0);
             v.keyframes = t.samples.iter().filter(|s| s.sync).count() as u64;
         }
-        if matches!(kind, TrackKind::Video(_) | TrackKind::Audio(_)) {
+        if av(t) {
             duration = duration.max(dur);
             total_bytes += bytes;
             let ts = t.timescale as f64;
@@ -91,6 +123,8 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
             duration: dur,
             total_bytes: bytes,
             edits: t.edits.clone(),
+            first_dts,
+            start,
             kind,
         });
     }
@@ -105,6 +139,8 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
         overall_bitrate: if duration > 0.0 { (total_bytes as f64 * 8.0 / duration) as u64 } else { 0 },
         peak_bitrate_1s: peak_window_bits(&mut events, 1.0),
         tracks: infos,
+        start_time,
+        warnings: Vec::new(),
     })
 }
 

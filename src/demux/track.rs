@@ -6,7 +6,12 @@ use super::sample_table::{self, Sample};
 use super::stsd::{parse_stsd, SampleEntry};
 use crate::error::{Error, Result};
 use crate::limits::MAX_EDITS;
-use crate::media::{Edit, TrackKind};
+use crate::limits::MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS;
+use crate::media::{Edit, TrackKind, VideoCodec, Warning};
+use crate::codec::h264::annexb::{self, NAL_PPS, NAL_SPS};
+use super::stsd::apply_sps;
+use super::Source;
+use std::path::Path;
 
 /// A parsed track before the file-level summary is computed.
 pub struct Track {
@@ -30,8 +35,15 @@ pub struct Track {
     pub samples: Vec<Sample>,
 }
 
-/// Reads a `trak` payload. `movie_timescale` converts edit durations.
-pub fn parse_trak(trak: &[u8], movie_timescale: u32, place: &str, depth: usize) -> Result<Track> {
+/// Reads a `trak` payload. `movie_timescale` converts edit durations; what is skipped (a
+/// track without a usable sample description) is reported in `warnings`.
+pub fn parse_trak(
+    trak: &[u8],
+    movie_timescale: u32,
+    place: &str,
+    depth: usize,
+    warnings: &mut Vec<Warning>,
+) -> Result<Track> {
     let tkhd = require(trak, b"tkhd", place, depth)?;
     let tplace = format!("{place}/tkhd");
     let mut r = Reader::new(tkhd.payload, &tplace);
@@ -81,27 +93,113 @@ pub fn parse_trak(trak: &[u8], movie_timescale: u32, place: &str, depth: usize) 
     let minf_place = format!("{mplace}/minf");
     let stbl = require(minf.payload, b"stbl", &minf_place, depth + 2)?;
     let stbl_place = format!("{minf_place}/stbl");
-    let kind = match find(stbl.payload, b"stsd", &stbl_place, depth + 3)? {
-        Some(stsd) => match parse_stsd(stsd.payload, &handler, &format!("{stbl_place}/stsd"), depth + 4)? {
-            SampleEntry::Video(mut v) => {
-                v.rotation = rotation;
-                v.matrix_unusual = matrix_unusual;
-                if rotation % 180 == 90 {
-                    v.display_width = v.height;
-                    v.display_height = v.width;
-                } else {
-                    v.display_width = v.width;
-                    v.display_height = v.height;
-                }
-                TrackKind::Video(v)
+    let stsd_place = format!("{stbl_place}/stsd");
+    let entry = match find(stbl.payload, b"stsd", &stbl_place, depth + 3)? {
+        Some(stsd) => match parse_stsd(stsd.payload, &handler, &stsd_place, depth + 4) {
+            Ok(entry) => Some(entry),
+            // A video track without its description leaves nothing to convert: fail. Any
+            // other track is left out, and said so.
+            Err(e) if &handler != b"vide" && matches!(e, Error::Malformed { .. }) => {
+                warnings.push(Warning::new(
+                    "ignored_track",
+                    format!("{place} ({}) is left out: {e}", handler_name(&handler)),
+                ));
+                None
             }
-            SampleEntry::Audio(a) => TrackKind::Audio(a),
-            SampleEntry::Other => TrackKind::Other,
+            Err(e) => return Err(e),
         },
-        None => TrackKind::Other,
+        None if &handler == b"vide" => {
+            return Err(Error::malformed(&stbl_place, "the video track has no sample description (stsd)"));
+        }
+        None => {
+            if &handler == b"soun" {
+                warnings.push(Warning::new(
+                    "ignored_track",
+                    format!("{place} is a sound track without a sample description (stsd): left out"),
+                ));
+            }
+            None
+        }
+    };
+    let kind = match entry {
+        Some(SampleEntry::Video(mut v)) => {
+            v.rotation = rotation;
+            v.matrix_unusual = matrix_unusual;
+            if rotation % 180 == 90 {
+                v.display_width = v.height;
+                v.display_height = v.width;
+            } else {
+                v.display_width = v.width;
+                v.display_height = v.height;
+            }
+            TrackKind::Video(v)
+        }
+        Some(SampleEntry::Audio(a)) => TrackKind::Audio(a),
+        Some(SampleEntry::Other) | None => TrackKind::Other,
     };
     let samples = sample_table::build(stbl.payload, &stbl_place, depth + 3)?;
     Ok(Track { id, handler, enabled: flags & 1 != 0, timescale, edits, rotation, matrix_unusual, kind, samples })
+}
+
+impl Track {
+    /// Decode time just after the last sample (where a following fragment continues).
+    pub fn end_dts(&self) -> i64 {
+        self.samples.last().map_or(0, |s| s.dts.saturating_add(i64::from(s.duration)))
+    }
+
+    /// For an H.264 track whose `avcC` lists no SPS/PPS (`avc3`, parameter sets in-band
+    /// only), reads them from the first samples so that the probe knows the picture and
+    /// the decoder gets them up front.
+    pub fn complete_parameter_sets(
+        &mut self,
+        file: &mut dyn Source,
+        path: &Path,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<()> {
+        let TrackKind::Video(v) = &mut self.kind else { return Ok(()) };
+        if v.codec != VideoCodec::H264 || (!v.sps.is_empty() && !v.pps.is_empty()) {
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        for s in self.samples.iter().filter(|s| s.desc == 0).take(MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS) {
+            buf.resize(s.size as usize, 0);
+            super::read_exact_at(file, s.offset, &mut buf, path)?;
+            let Ok(nals) = annexb::avcc_nals(&buf, v.nal_length_size) else { continue };
+            for nal in nals {
+                let list = match annexb::nal_type(nal) {
+                    NAL_SPS => &mut v.sps,
+                    NAL_PPS => &mut v.pps,
+                    _ => continue,
+                };
+                if !list.iter().any(|n| n == nal) {
+                    list.push(nal.to_vec());
+                }
+            }
+            if !v.sps.is_empty() && !v.pps.is_empty() {
+                break;
+            }
+        }
+        let Some(sps) = v.sps.first().cloned() else {
+            return Err(Error::malformed(
+                "avcC",
+                format!(
+                    "no SPS in the sample description nor in the first {MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS} samples of track {}",
+                    self.id
+                ),
+            ));
+        };
+        apply_sps(v, &sps, "in-band SPS")?;
+        if self.rotation % 180 == 90 {
+            (v.display_width, v.display_height) = (v.height, v.width);
+        } else {
+            (v.display_width, v.display_height) = (v.width, v.height);
+        }
+        warnings.push(Warning::new(
+            "inband_parameter_sets",
+            format!("track {}: the SPS/PPS were read from the stream itself (its avcC lists none)", self.id),
+        ));
+        Ok(())
+    }
 }
 
 /// Degrees clockwise to turn the coded picture for display, from a `tkhd` matrix

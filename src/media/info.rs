@@ -23,6 +23,28 @@ pub struct MediaInfo {
     pub peak_bitrate_1s: u64,
     /// Every track in file order.
     pub tracks: Vec<TrackInfo>,
+    /// Presentation time, in seconds, at which the earliest audio or video track starts
+    /// (a live packager's `tfdt`, say); clipfit's output starts there, keeping every
+    /// track's offset from it.
+    pub start_time: f64,
+    /// Everything the reader worked around: ignored boxes, tracks and trailing data.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something clipfit worked around instead of failing, reported by `check` and `conform`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Stable identifier (`trailing_data`, `unknown_box`, `ignored_track`, ...).
+    pub code: &'static str,
+    /// What was found and what clipfit did about it.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning with a stable `code`.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Warning {
+        Warning { code, message: message.into() }
+    }
 }
 
 impl MediaInfo {
@@ -75,6 +97,11 @@ pub struct TrackInfo {
     pub total_bytes: u64,
     /// The edit list, if present.
     pub edits: Vec<Edit>,
+    /// Decode time of the first sample, in seconds of media time (non-zero after a `tfdt`).
+    pub first_dts: f64,
+    /// Presentation time, in seconds, at which the track's first shown sample appears
+    /// (edit list applied, before the file-wide shift to [`MediaInfo::start_time`]).
+    pub start: f64,
     /// What kind of track this is.
     #[serde(flatten)]
     pub kind: TrackKind,
@@ -180,6 +207,19 @@ pub struct VideoInfo {
     /// NAL length size from `avcC` (1, 2 or 4).
     #[serde(skip)]
     pub nal_length_size: u8,
+    /// Parameter sets of every sample description after the first, in `stsd` order: a
+    /// stream whose SPS/PPS change mid-track (samples name theirs through `stsc`/`tfhd`).
+    #[serde(skip)]
+    pub more_parameter_sets: Vec<ParameterSets>,
+}
+
+/// The SPS and PPS NAL units of one H.264 sample description.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParameterSets {
+    /// SPS NAL units.
+    pub sps: Vec<Vec<u8>>,
+    /// PPS NAL units.
+    pub pps: Vec<Vec<u8>>,
 }
 
 impl VideoInfo {
@@ -211,6 +251,7 @@ impl VideoInfo {
             sps: Vec::new(),
             pps: Vec::new(),
             nal_length_size: 4,
+            more_parameter_sets: Vec::new(),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod frame;
 pub mod info;
+pub mod timeline;
 
 pub use frame::{Frame, FrameRef};
 pub use info::*;
+pub use timeline::TrackTimeline;

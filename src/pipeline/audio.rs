@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::timeline::TrackTimeline;
+use crate::media::TrackTimeline;
 use super::Progress;
 use crate::codec::audio::downmix::downmix_layout;
 use crate::codec::audio::{downmix, AacEncoder, AudioDecoder, Resampler};
@@ -75,7 +75,7 @@ fn copy(demux: &mut Mp4Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
     };
     let info = info.clone();
     let ts = demux.timescale(index);
-    let timeline = TrackTimeline::from_edits(&track.edits);
+    let timeline = TrackTimeline::for_track(track, demux.info().start_time);
     let bytes = track.total_bytes;
     let duration = track.duration.max(0.001);
     let samples = demux.samples(index).to_vec();
@@ -85,8 +85,11 @@ fn copy(demux: &mut Mp4Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
         demux.read_sample(s, &mut buf)?;
         packets.push_back((timeline.present(s.dts as f64 / ts as f64), buf, s.duration));
     }
-    let edit = (timeline.media_start != 0.0 || timeline.delay != 0.0).then(|| EditSpec {
-        media_time: (timeline.media_start * ts as f64).round() as i64,
+    // The copied samples start at media time 0 of the new track: the edit skips what the
+    // source did not show (a late start is not kept by a copy).
+    let (skip, lead) = timeline.start_offsets();
+    let edit = (skip != 0.0 || lead != 0.0).then(|| EditSpec {
+        media_time: (skip * ts as f64).round() as i64,
         duration_secs: plan.duration,
     });
     Ok(PreparedAudio {
@@ -161,15 +164,17 @@ fn transcode(
         return Err(Error::Invalid("the planned audio track is not audio".into()));
     };
     let info = info.clone();
-    let timeline = TrackTimeline::from_edits(&track.edits);
+    let timeline = TrackTimeline::for_track(track, demux.info().start_time);
     let samples = demux.samples(index).to_vec();
     progress.stage("converting audio", samples.len() as u64);
 
     let target = (plan.duration * out_rate as f64).round() as usize;
     let ch = out_channels as usize;
     let mut out: Vec<f32> = Vec::with_capacity(target * ch);
-    // A track that starts late (leading empty edit) begins with silence.
-    let lead = ((timeline.delay * out_rate as f64).round() as usize).min(target);
+    // A track that starts late (leading empty edit, later tfdt) begins with silence;
+    // media before its edit or before the file's start is cut.
+    let (skip_secs, lead_secs) = timeline.start_offsets();
+    let lead = ((lead_secs * out_rate as f64).round() as usize).min(target);
     out.resize(lead * ch, 0.0);
 
     let mut dec = AudioDecoder::new(&info)?;
@@ -187,7 +192,7 @@ fn transcode(
         // Priming and any media before the edit's start are cut at the source rate.
         // fdk-aac's SBR stage (HE-AAC) delays its output by decoder_delay() samples on top.
         let skip = to_skip.get_or_insert_with(|| {
-            (timeline.media_start * src_rate as f64).round() as usize + dec.decoder_delay() as usize
+            (skip_secs * src_rate as f64).round() as usize + dec.decoder_delay() as usize
         });
         let frames = pcm.len() / src_ch;
         let cut = (*skip).min(frames);

@@ -3,7 +3,6 @@
 
 mod audio;
 mod segments;
-mod timeline;
 mod transcode;
 mod video;
 
@@ -19,7 +18,7 @@ use crate::mux::Mp4Writer;
 use crate::plan::{plan, ConformOptions, ConformPlan, Mode, VideoPlan};
 use crate::profile::{check, Profile, Violation};
 
-pub use timeline::TrackTimeline;
+pub use crate::media::TrackTimeline;
 
 /// Receives progress from a running conform. Implementations must be cheap.
 pub trait Progress: Send + Sync {

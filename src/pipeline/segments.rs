@@ -16,7 +16,7 @@
 
 use std::ops::Range;
 
-use super::timeline::TrackTimeline;
+use crate::media::TrackTimeline;
 use crate::demux::Sample;
 use crate::video::fps::slot_at;
 
@@ -98,6 +98,7 @@ mod tests {
                     cts_offset: ((shown as i64 - i as i64) * 1000 + 2000) as i32,
                     duration: 1000,
                     sync: sync(i),
+                    desc: 0,
                 }
             })
             .collect()
@@ -105,7 +106,7 @@ mod tests {
 
     /// The edit list a muxer writes for a B-frame shift of two frames.
     fn no_edit() -> TrackTimeline {
-        TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0, duration: None }
+        TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0, duration: None, origin: 0.0 }
     }
 
     #[test]
@@ -155,7 +156,7 @@ mod tests {
     fn trimmed_start_and_end() {
         // Presentation starts 1 s into the media; output is 2 s long.
         let samples = track(150, |i| i % 30 == 0, false);
-        let t = TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0 + 1.0, duration: None };
+        let t = TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0 + 1.0, duration: None, origin: 0.0 };
         let segs = plan_segments(&samples, 30000, &t, 30, 60, 30);
         assert_eq!(segs.iter().map(|s| s.slots.clone()).collect::<Vec<_>>(), [0..30, 30..60]);
         // The second before the trim point is not decoded at all.

@@ -22,7 +22,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 use super::audio::PreparedAudio;
 use super::segments::Segment;
-use super::timeline::TrackTimeline;
+use crate::media::TrackTimeline;
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
 use crate::codec::h264::decode::H264Decoder;

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::audio::PreparedAudio;
 use super::segments::plan_segments;
-use super::timeline::TrackTimeline;
+use crate::media::TrackTimeline;
 use super::transcode::{self, TranscodeJob};
 use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
@@ -64,13 +64,14 @@ fn copy(
 ) -> Result<u64> {
     let v = source_video(&demux, plan)?;
     let ts = demux.timescale(plan.video_track);
-    let timeline = TrackTimeline::from_edits(&demux.info().tracks[plan.video_track].edits);
+    let timeline = TrackTimeline::for_track(&demux.info().tracks[plan.video_track], demux.info().start_time);
     let (sps, pps) = match (v.sps.first(), v.pps.first()) {
         (Some(s), Some(p)) => (s.clone(), p.clone()),
         _ => return Err(Error::malformed("avcC", "no SPS/PPS to copy")),
     };
-    let edit = (timeline.media_start != 0.0 || timeline.delay != 0.0).then(|| EditSpec {
-        media_time: (timeline.media_start * ts as f64).round() as i64,
+    let (skip, lead) = timeline.start_offsets();
+    let edit = (skip != 0.0 || lead != 0.0).then(|| EditSpec {
+        media_time: (skip * ts as f64).round() as i64,
         duration_secs: plan.duration,
     });
     let track = writer.add_video(VideoTrackSpec {
@@ -124,7 +125,7 @@ fn transcode(
     let Target { encoder: cfg, fit, jobs } = target;
     let video = source_video(&demux, plan)?;
     let timescale = demux.timescale(plan.video_track);
-    let timeline = TrackTimeline::from_edits(&demux.info().tracks[plan.video_track].edits);
+    let timeline = TrackTimeline::for_track(&demux.info().tracks[plan.video_track], demux.info().start_time);
     let geometry = GeometryPlan::new(
         video.width,
         video.height,

@@ -25,6 +25,15 @@ pub fn is_vcl(nal: &[u8]) -> bool {
     (1..=5).contains(&nal_type(nal))
 }
 
+/// True for the NAL units of H.264's scalable and multiview extensions (Annexes G and H):
+/// prefix NAL units (14), subset SPS (15), slice extensions (20, 21) and depth parameter
+/// sets (16). A decoder of the base profiles must ignore them (7.4.1), and they are in
+/// ordinary phone files: Android's slow-motion encoder marks temporal layers with prefix
+/// NAL units, which OpenH264 would otherwise parse as SVC and reject the picture.
+pub fn is_extension_layer(nal: &[u8]) -> bool {
+    matches!(nal_type(nal), 14 | 15 | 16 | 20 | 21)
+}
+
 /// True when a length-prefixed (AVCC) sample holds an IDR picture; false for a malformed one.
 pub fn is_idr_sample(sample: &[u8], length_size: u8) -> bool {
     avcc_nals(sample, length_size).is_ok_and(|nals| nals.iter().any(|n| nal_type(n) == NAL_IDR))
@@ -53,7 +62,7 @@ pub fn avcc_nals(sample: &[u8], length_size: u8) -> Result<Vec<&[u8]>> {
             ));
         };
         if !nal.is_empty() {
-            out.push(nal);
+            split_embedded(nal, &mut out);
         }
         rest = tail;
     }
@@ -77,6 +86,22 @@ pub fn write_avcc<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8
         out.extend_from_slice(nal);
     }
     Ok(())
+}
+
+/// Pushes `nal`, split at any Annex-B start code inside it.
+///
+/// Emulation prevention keeps `00 00 01` out of every well-formed NAL unit, so one inside a
+/// length-prefixed unit can only be a start code: some encoders (Samsung's slow-motion
+/// mode) write a 4-byte prefix NAL unit whose length covers Annex-B SEI and slice units
+/// after it. Players split there, and so does clipfit; otherwise the picture would be lost
+/// with the prefix unit it hides behind.
+fn split_embedded<'a>(nal: &'a [u8], out: &mut Vec<&'a [u8]>) {
+    let Some(first) = nal.windows(3).position(|w| w == [0, 0, 1]) else {
+        out.push(nal);
+        return;
+    };
+    push_trimmed(&nal[..first], out);
+    out.extend(annexb_nals(&nal[first..]));
 }
 
 /// Converts one AVCC sample to Annex-B, appending to `out`.
@@ -148,6 +173,20 @@ mod tests {
         let stream = [9, 9, 0, 0, 1, 0x67, 5, 0, 0, 0, 1, 0x68, 7, 0, 0, 1, 0x65, 1, 0];
         let nals = annexb_nals(&stream);
         assert_eq!(nals, vec![&[0x67, 5][..], &[0x68, 7][..], &[0x65, 1][..]]);
+    }
+
+    #[test]
+    fn start_codes_inside_a_length_prefixed_unit_split_it() {
+        // A 4-byte prefix NAL unit whose length also covers an SEI and an IDR slice.
+        let inner = [0x6e, 0xc0, 0x80, 0x0f, 0, 0, 0, 1, 0x06, 0x05, 0x01, 0, 0, 1, 0x65, 0x88, 0x84];
+        let mut sample = vec![0, 0, 0, inner.len() as u8];
+        sample.extend_from_slice(&inner);
+        let nals = avcc_nals(&sample, 4).unwrap();
+        let types: Vec<u8> = nals.iter().map(|n| nal_type(n)).collect();
+        assert_eq!(types, [14, 6, 5]);
+        assert_eq!(nals[2], [0x65, 0x88, 0x84]);
+        assert!(is_extension_layer(nals[0]) && !is_extension_layer(nals[2]));
+        assert!(is_idr_sample(&sample, 4));
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl H264Decoder {
         let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
         let mut buf = std::mem::take(&mut self.annexb_buf);
         buf.clear();
-        annexb::write_annexb(nals, &mut buf);
+        annexb::write_annexb(nals.into_iter().filter(|n| !annexb::is_extension_layer(n)), &mut buf);
         let result = self.decode_annexb_inner(&buf, pts, has_vcl, sink);
         self.annexb_buf = buf;
         result

@@ -108,7 +108,13 @@ fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), SpsError> {
     let mut next = 8i32;
     for _ in 0..size {
         if next != 0 {
-            next = (last + r.se()? + 256) % 256;
+            // delta_scale is an se(v) in -128..=127 (7.4.2.1.1.1); anything else is damage,
+            // and unchecked it overflows the sum.
+            let delta = r.se()?;
+            if !(-128..=127).contains(&delta) {
+                return Err(SpsError(format!("scaling list delta {delta} is outside -128..127")));
+            }
+            next = (last + delta + 256) % 256;
         }
         if next != 0 {
             last = next;
