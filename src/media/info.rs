@@ -223,6 +223,14 @@ pub struct ParameterSets {
 }
 
 impl VideoInfo {
+    /// The SPS/PPS of sample description `desc` (0-based); `None` past the last one.
+    pub fn parameter_sets(&self, desc: u32) -> Option<ParameterSets> {
+        match desc {
+            0 => Some(ParameterSets { sps: self.sps.clone(), pps: self.pps.clone() }),
+            d => self.more_parameter_sets.get(d as usize - 1).cloned(),
+        }
+    }
+
     /// A progressive 8-bit 4:2:0 track of `codec` at `width`x`height`, square pixels, no
     /// rotation; timing and parameter-set fields are empty until a probe fills them.
     pub fn new(codec: VideoCodec, fourcc: &str, width: u32, height: u32) -> VideoInfo {

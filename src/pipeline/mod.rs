@@ -2,6 +2,7 @@
 //! then measures the finished file and re-encodes lower when a limit is broken.
 
 mod audio;
+mod concealment;
 mod segments;
 mod transcode;
 mod video;
@@ -13,7 +14,7 @@ use serde::Serialize;
 
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
-use crate::media::MediaInfo;
+use crate::media::{MediaInfo, Warning};
 use crate::mux::Mp4Writer;
 use crate::plan::{plan, ConformOptions, ConformPlan, Mode, VideoPlan};
 use crate::profile::{check, Profile, Violation};
@@ -62,6 +63,9 @@ pub struct ConformReport {
     pub seconds: f64,
     /// Output video frames written by the last attempt.
     pub frames: u64,
+    /// What clipfit worked around: the input probe's warnings, then the conversion's
+    /// (concealed pictures, a dropped lead-in).
+    pub warnings: Vec<Warning>,
 }
 
 /// Most encoding attempts before giving up on the peak or size limit.
@@ -79,9 +83,11 @@ pub fn conform(
     refuse_same_file(input, output)?;
     let demux = Mp4Demuxer::open(input)?;
     let the_plan = plan(demux.info(), profile, opts)?;
+    let mut warnings = demux.info().warnings.clone();
     drop(demux);
     let mut attempts = Vec::new();
     let mut frames = 0;
+    let mut converted = Vec::new();
     match the_plan.mode {
         Mode::Passthrough => copy_file(input, output)?,
         Mode::Remux => crate::mux::faststart::relocate(input, output)?,
@@ -91,7 +97,7 @@ pub fn conform(
                 VideoPlan::Copy => 0,
             };
             for attempt in 0..MAX_ATTEMPTS {
-                frames = rebuild(input, output, &the_plan, bitrate, opts.jobs, progress)?;
+                (frames, converted) = rebuild(input, output, &the_plan, bitrate, opts.jobs, progress)?;
                 let info = crate::demux::probe(output)?;
                 attempts.push(Attempt {
                     video_bitrate: bitrate,
@@ -119,6 +125,7 @@ pub fn conform(
     }
     let output_info = crate::demux::probe(output)?;
     let output_violations = check(&output_info, profile);
+    warnings.extend(converted);
     Ok(ConformReport {
         input: input.to_path_buf(),
         output: output.to_path_buf(),
@@ -128,6 +135,7 @@ pub fn conform(
         output_violations,
         seconds: started.elapsed().as_secs_f64(),
         frames,
+        warnings,
     })
 }
 
@@ -152,7 +160,8 @@ fn copy_file(input: &Path, output: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes a new file per the plan; returns the number of video frames written.
+/// Writes a new file per the plan; returns the number of video frames written and what
+/// the conversion worked around.
 fn rebuild(
     input: &Path,
     output: &Path,
@@ -160,11 +169,10 @@ fn rebuild(
     video_bitrate: u32,
     jobs: Option<usize>,
     progress: &dyn Progress,
-) -> Result<u64> {
+) -> Result<(u64, Vec<Warning>)> {
     let mut demux = Mp4Demuxer::open(input)?;
     let audio = audio::prepare(&mut demux, plan, progress)?;
     let writer = Mp4Writer::create(output)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let frames = video::run(demux, plan, video_bitrate, jobs, writer, audio, progress)?;
-    Ok(frames)
+    video::run(demux, plan, video_bitrate, jobs, writer, audio, progress)
 }

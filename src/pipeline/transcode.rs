@@ -21,15 +21,16 @@ use std::thread;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 use super::audio::PreparedAudio;
+use super::concealment::{is_damaged_picture, Concealment, FailureRun};
 use super::segments::Segment;
 use crate::media::TrackTimeline;
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
-use crate::codec::h264::decode::H264Decoder;
+use crate::codec::h264::decode::{Decoded, H264Decoder};
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
 use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
-use crate::media::{Frame, FrameRef, VideoInfo};
+use crate::media::{Frame, FrameRef, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
@@ -51,6 +52,8 @@ pub(super) struct TranscodeJob<'a> {
     pub encoder: EncoderConfig,
     /// Source frames presented after this many seconds are never shown: decoding stops.
     pub decode_until: f64,
+    /// Pictures that failed to decode, across workers.
+    pub concealment: Concealment,
     pub progress: &'a dyn Progress,
 }
 
@@ -75,14 +78,14 @@ fn window(workers: usize) -> usize {
 }
 
 /// Transcodes `segments` with `workers` concurrent workers and writes the file; returns the
-/// number of video frames written.
+/// number of video frames written and what was worked around (concealed pictures).
 pub(super) fn run(
     job: &TranscodeJob<'_>,
     segments: &[Segment],
     workers: usize,
     writer: Mp4Writer,
     audio: PreparedAudio,
-) -> Result<u64> {
+) -> Result<(u64, Vec<Warning>)> {
     let workers = workers.clamp(1, segments.len().max(1));
     // A lone worker encodes with one slice per core. Several workers already fill the
     // cores: one slice each, which also compresses a little better.
@@ -142,7 +145,7 @@ fn join(
     mut writer: Mp4Writer,
     mut audio: PreparedAudio,
     mut on_segment_done: impl FnMut(usize),
-) -> Result<u64> {
+) -> Result<(u64, Vec<Warning>)> {
     let fps = job.encoder.fps;
     let mut params: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut track = None;
@@ -188,9 +191,11 @@ fn join(
     if n == 0 {
         return Err(Error::malformed("video", "no frame could be decoded"));
     }
+    // Too much damage fails here, before the file is put in place.
+    let warnings = job.concealment.finish()?;
     audio.write_until(&mut writer, f64::INFINITY)?;
     writer.finish()?;
-    Ok(n)
+    Ok((n, warnings))
 }
 
 /// What a worker's decode thread sends its encoder: segments, one after another.
@@ -249,8 +254,11 @@ fn decode_and_fit(
     spares: Receiver<Frame>,
 ) -> Result<()> {
     let transformer = Transformer::new(&job.geometry)?;
-    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false };
+    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false, shown: 0 };
     let mut decoder: Option<H264Decoder> = None;
+    // The sample description whose parameter sets the decoder has.
+    let mut decoder_desc = 0;
+    let mut failures = FailureRun::default();
     let mut buf = Vec::new();
     while !sink.gone {
         let taken = if decoder.is_some() { todo.try_recv().ok() } else { todo.recv().ok() };
@@ -278,10 +286,26 @@ fn decode_and_fit(
                     drain(&mut decoder, &mut sink)?;
                     sink.start(index, out.clone());
                     decoder = Some(H264Decoder::new(&job.video)?);
+                    decoder_desc = 0;
                 }
             }
             let Some(dec) = decoder.as_mut() else { break };
-            dec.decode_with(&buf, pts, &mut |frame| sink.put(frame))?;
+            if s.desc != decoder_desc {
+                let sets = job.video.parameter_sets(s.desc).ok_or_else(|| {
+                    Error::malformed("stsd", format!("a sample uses sample description {}, which is missing", s.desc + 1))
+                })?;
+                dec.queue_parameter_sets(&sets.sps, &sets.pps);
+                decoder_desc = s.desc;
+            }
+            match dec.decode_with(&buf, pts, &mut |frame| sink.put(frame)) {
+                Ok(Decoded::Clean) => job.concealment.decoded(&mut failures, false)?,
+                Ok(Decoded::Concealed) => job.concealment.decoded(&mut failures, true)?,
+                Err(e) if is_damaged_picture(&e) => {
+                    let lead_in = index == 0 && sink.shown == 0;
+                    job.concealment.failed(&mut failures, pts, lead_in, &e)?;
+                }
+                Err(e) => return Err(e),
+            }
             if sink.gone {
                 break;
             }
@@ -323,6 +347,8 @@ struct FitSink {
     next: Option<(f64, usize, Sender<Event>)>,
     /// The encoder has stopped listening (the run is failing): nothing more is sent.
     gone: bool,
+    /// Frames fitted so far.
+    shown: u64,
 }
 
 impl FitSink {
@@ -355,6 +381,7 @@ impl FitSink {
         }
         let mut fitted = self.spares.try_recv().unwrap_or_else(|_| Frame::black(2, 2));
         self.transformer.apply_view(frame, &mut fitted)?;
+        self.shown += 1;
         self.send(Fitted::Frame(fitted));
         Ok(())
     }

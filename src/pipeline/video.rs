@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use super::audio::PreparedAudio;
+use super::concealment::Concealment;
 use super::segments::plan_segments;
 use crate::media::TrackTimeline;
 use super::transcode::{self, TranscodeJob};
@@ -11,7 +12,7 @@ use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
-use crate::media::{TrackKind, VideoInfo};
+use crate::media::{TrackKind, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, EditSpec, Mp4Writer, VideoTrackSpec};
 use crate::plan::{ConformPlan, FitMode, VideoPlan};
 use crate::video::{Fit, GeometryPlan};
@@ -27,7 +28,8 @@ fn source_video(demux: &Mp4Demuxer, plan: &ConformPlan) -> Result<VideoInfo> {
     }
 }
 
-/// Runs the video stage and finishes the file. Returns the number of frames written.
+/// Runs the video stage and finishes the file. Returns the number of frames written and
+/// what was worked around.
 pub fn run(
     demux: Mp4Demuxer,
     plan: &ConformPlan,
@@ -36,7 +38,7 @@ pub fn run(
     writer: Mp4Writer,
     audio: PreparedAudio,
     progress: &dyn Progress,
-) -> Result<u64> {
+) -> Result<(u64, Vec<Warning>)> {
     match &plan.video {
         VideoPlan::Copy => copy(demux, plan, writer, audio, progress),
         VideoPlan::Transcode { width, height, fps, fit, level_idc, keyframe_interval, .. } => {
@@ -61,7 +63,7 @@ fn copy(
     mut writer: Mp4Writer,
     mut audio: PreparedAudio,
     progress: &dyn Progress,
-) -> Result<u64> {
+) -> Result<(u64, Vec<Warning>)> {
     let v = source_video(&demux, plan)?;
     let ts = demux.timescale(plan.video_track);
     let timeline = TrackTimeline::for_track(&demux.info().tracks[plan.video_track], demux.info().start_time);
@@ -96,7 +98,7 @@ fn copy(
     }
     audio.write_until(&mut writer, f64::INFINITY)?;
     writer.finish()?;
-    Ok(samples.len() as u64)
+    Ok((samples.len() as u64, Vec::new()))
 }
 
 fn to_fit(f: FitMode) -> Fit {
@@ -121,7 +123,7 @@ fn transcode(
     writer: Mp4Writer,
     audio: PreparedAudio,
     progress: &dyn Progress,
-) -> Result<u64> {
+) -> Result<(u64, Vec<Warning>)> {
     let Target { encoder: cfg, fit, jobs } = target;
     let video = source_video(&demux, plan)?;
     let timescale = demux.timescale(plan.video_track);
@@ -138,7 +140,27 @@ fn transcode(
     )?;
     let total = (plan.duration * f64::from(cfg.fps)).round() as u64;
     let samples = demux.samples(plan.video_track).to_vec();
-    let segments = plan_segments(&samples, timescale, &timeline, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS);
+    let mut segments =
+        plan_segments(&samples, timescale, &timeline, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS);
+    let mut warnings = Vec::new();
+    // Samples before the first keyframe reference pictures the file does not hold (a clip
+    // cut from a longer stream): they are not decoded, and the first keyframe's picture is
+    // held over their time, keeping every later frame and the audio where they were.
+    if let (Some(first), Some(key)) = (segments.first_mut(), samples.iter().position(|s| s.sync)) {
+        if key > first.samples.start && key < first.samples.end {
+            let t = |i: usize| timeline.present(samples[i].pts() as f64 / f64::from(timescale));
+            warnings.push(Warning::new(
+                "undecodable_lead_in",
+                format!(
+                    "the first {} video samples (from {:.2} s) come before the first keyframe (at {:.2} s) and cannot be decoded: dropped, the keyframe's picture is shown over their time",
+                    key - first.samples.start,
+                    t(first.samples.start).max(0.0),
+                    t(key).max(0.0)
+                ),
+            ));
+            first.samples.start = key;
+        }
+    }
     progress.stage("converting video", total);
     let job = TranscodeJob {
         demux: Mutex::new(demux),
@@ -150,7 +172,10 @@ fn transcode(
         encoder: cfg,
         // Decoding can stop one second after the last output slot: later frames are never shown.
         decode_until: plan.duration + 1.0,
+        concealment: Concealment::default(),
         progress,
     };
-    transcode::run(&job, &segments, jobs, writer, audio)
+    let (frames, more) = transcode::run(&job, &segments, jobs, writer, audio)?;
+    warnings.extend(more);
+    Ok((frames, warnings))
 }

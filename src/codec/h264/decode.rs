@@ -14,7 +14,7 @@
 //! holds, and forgotten.
 
 use super::annexb;
-use super::ffi::{DecodedPicture, RawDecoder};
+use super::ffi::{DecodedPicture, RawDecoder, DS_DATA_ERROR_CONCEALED};
 use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
 use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo};
@@ -39,6 +39,8 @@ pub struct H264Decoder {
     annexb_buf: Vec<u8>,
     /// Frames collected by a call that then failed, returned by the next one.
     undelivered: Vec<Frame>,
+    /// Parameter sets (Annex-B) to send ahead of the next sample.
+    queued_sets: Vec<u8>,
 }
 
 /// Where each decoded picture goes in presentation order.
@@ -56,6 +58,16 @@ struct Reorder {
 
 /// Receives each frame, in presentation order, while it is borrowed from the decoder.
 pub type FrameSink<'s> = dyn FnMut(FrameRef<'_>) -> Result<()> + 's;
+
+/// How a sample decoded, when it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// Without a complaint.
+    Clean,
+    /// One of its references was damaged: the decoder concealed that (copying from
+    /// earlier pictures) and decoded it.
+    Concealed,
+}
 
 impl H264Decoder {
     /// Creates a decoder for the track described by `info` and feeds it the SPS/PPS from
@@ -94,17 +106,30 @@ impl H264Decoder {
             },
             annexb_buf: Vec::new(),
             undelivered: Vec::new(),
+            queued_sets: Vec::new(),
         };
-        let sets = info.sps.iter().chain(&info.pps).map(Vec::as_slice).filter(|n| !n.is_empty());
+        dec.use_parameter_sets(&info.sps, &info.pps)?;
+        Ok(dec)
+    }
+
+    /// Sends a sample description's SPS and PPS ahead of the next sample: where a track
+    /// switches to another description, its parameter sets change at that sample.
+    pub fn queue_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]) {
+        let sets = sps.iter().chain(pps).map(Vec::as_slice).filter(|n| !n.is_empty());
+        annexb::write_annexb(sets, &mut self.queued_sets);
+    }
+
+    fn use_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]) -> Result<()> {
+        let sets = sps.iter().chain(pps).map(Vec::as_slice).filter(|n| !n.is_empty());
         let mut buf = Vec::new();
         annexb::write_annexb(sets, &mut buf);
         if !buf.is_empty() {
-            let (state, pic) = dec.raw.decode(&buf, 0)?;
+            let (state, pic) = self.raw.decode(&buf, 0)?;
             if state != 0 || pic.is_some() {
                 return Err(Error::codec("H.264 decode", format!("avcC parameter sets rejected (state {state:#x})")));
             }
         }
-        Ok(dec)
+        Ok(())
     }
 
     /// Decodes one MP4 sample (length-prefixed NAL units) presented at `pts` seconds.
@@ -115,17 +140,21 @@ impl H264Decoder {
     /// gives an error; the decoder stays usable and frames decoded before the error are
     /// returned by the next call.
     pub fn decode(&mut self, sample: &[u8], pts: f64) -> Result<Vec<Frame>> {
-        self.collect(|dec, sink| dec.decode_with(sample, pts, sink))
+        self.collect(|dec, sink| dec.decode_with(sample, pts, sink).map(drop))
     }
 
     /// Like [`H264Decoder::decode`], but hands each ready frame to `sink` while it is
     /// still in the decoder's own buffer, so the usual case copies nothing. Frames decoded
     /// before an error have already been handed out when the error is returned.
-    pub fn decode_with(&mut self, sample: &[u8], pts: f64, sink: &mut FrameSink<'_>) -> Result<()> {
+    ///
+    /// A sample whose own data the decoder rejects is an error; one that only depends on a
+    /// damaged picture returns [`Decoded::Concealed`].
+    pub fn decode_with(&mut self, sample: &[u8], pts: f64, sink: &mut FrameSink<'_>) -> Result<Decoded> {
         let nals = annexb::avcc_nals(sample, self.nal_length_size)?;
         let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
         let mut buf = std::mem::take(&mut self.annexb_buf);
         buf.clear();
+        buf.append(&mut self.queued_sets);
         annexb::write_annexb(nals.into_iter().filter(|n| !annexb::is_extension_layer(n)), &mut buf);
         let result = self.decode_annexb_inner(&buf, pts, has_vcl, sink);
         self.annexb_buf = buf;
@@ -136,7 +165,7 @@ impl H264Decoder {
     /// codes), e.g. from a raw `.h264` stream. Parameter sets may be in-band.
     pub fn decode_annexb(&mut self, access_unit: &[u8], pts: f64) -> Result<Vec<Frame>> {
         let has_vcl = annexb::annexb_nals(access_unit).iter().any(|n| annexb::is_vcl(n));
-        self.collect(|dec, sink| dec.decode_annexb_inner(access_unit, pts, has_vcl, sink))
+        self.collect(|dec, sink| dec.decode_annexb_inner(access_unit, pts, has_vcl, sink).map(drop))
     }
 
     /// Hands back a frame this decoder returned, so that a later picture reuses its buffers
@@ -185,13 +214,20 @@ impl H264Decoder {
         }
     }
 
-    fn decode_annexb_inner(&mut self, data: &[u8], pts: f64, has_vcl: bool, sink: &mut FrameSink<'_>) -> Result<()> {
+    fn decode_annexb_inner(
+        &mut self,
+        data: &[u8],
+        pts: f64,
+        has_vcl: bool,
+        sink: &mut FrameSink<'_>,
+    ) -> Result<Decoded> {
         if !pts.is_finite() {
             return Err(Error::Invalid(format!("H.264 sample pts {pts} is not finite")));
         }
         if data.is_empty() {
             // An empty call means "end of stream" to the library; never send one.
-            return self.order.release(sink);
+            self.order.release(sink)?;
+            return Ok(Decoded::Clean);
         }
         let tag = if has_vcl {
             self.order.next_tag += 1;
@@ -212,13 +248,18 @@ impl H264Decoder {
         }
         let in_library = self.raw.buffered();
         self.order.forget_lost_samples(in_library);
-        if state != 0 {
-            return Err(Error::codec(
-                "H.264 decode",
-                format!("corrupt or unsupported data at pts {pts:.3} s (decoder state {state:#x})"),
-            ));
-        }
-        self.order.release(sink)
+        let outcome = match state {
+            0 => Decoded::Clean,
+            s if s == i64::from(DS_DATA_ERROR_CONCEALED) => Decoded::Concealed,
+            _ => {
+                return Err(Error::codec(
+                    "H.264 decode",
+                    format!("corrupt or unsupported data at pts {pts:.3} s (decoder state {state:#x})"),
+                ))
+            }
+        };
+        self.order.release(sink)?;
+        Ok(outcome)
     }
 }
 

@@ -29,6 +29,8 @@ use std::ptr::null_mut;
 /// Decoder result flags that still leave the decoder in a usable state and the output
 /// trustworthy: none. Anything non-zero is reported to the caller.
 const DS_ERROR_FREE: sys::DECODING_STATE = sys::dsErrorFree;
+/// The decoder concealed damage (in this picture or a reference) and still decoded it.
+pub const DS_DATA_ERROR_CONCEALED: sys::DECODING_STATE = sys::dsDataErrorConcealed;
 
 type DecodeNoDelayFn = unsafe extern "C" fn(
     *mut sys::ISVCDecoder,
@@ -42,7 +44,9 @@ type FlushFn =
 type DecOptionFn = unsafe extern "C" fn(*mut sys::ISVCDecoder, sys::DECODER_OPTION, *mut c_void) -> c_long;
 type DecUninitFn = unsafe extern "C" fn(*mut sys::ISVCDecoder) -> c_long;
 
-/// One OpenH264 decoder, single-threaded, error concealment off.
+/// One OpenH264 decoder, single-threaded, with error concealment: a damaged picture's
+/// slices are copied from the previous picture (motion-compensated), as players do, so the
+/// pictures after a corrupt one until the next keyframe come out instead of being lost.
 pub(crate) struct RawDecoder {
     ptr: *mut sys::ISVCDecoder,
     decode_no_delay: DecodeNoDelayFn,
@@ -89,7 +93,7 @@ impl RawDecoder {
             return Err(missing());
         };
         let param = sys::SDecodingParam {
-            eEcActiveIdc: sys::ERROR_CON_DISABLE,
+            eEcActiveIdc: sys::ERROR_CON_SLICE_MV_COPY_CROSS_IDR,
             sVideoProperty: sys::SVideoProperty { size: 0, eVideoBsType: sys::VIDEO_BITSTREAM_AVC },
             ..Default::default()
         };
@@ -102,7 +106,7 @@ impl RawDecoder {
         }
         let this = RawDecoder { ptr, decode_no_delay, flush, get_option, uninitialize };
         let mut quiet: c_int = sys::WELS_LOG_QUIET as c_int;
-        let mut ec: c_int = sys::ERROR_CON_DISABLE as c_int;
+        let mut ec: c_int = sys::ERROR_CON_SLICE_MV_COPY_CROSS_IDR as c_int;
         // SAFETY: both options take a pointer to an int that lives across the call.
         unsafe {
             set_option(ptr, sys::DECODER_OPTION_TRACE_LEVEL, (&mut quiet as *mut c_int).cast());
@@ -131,7 +135,7 @@ impl RawDecoder {
         let mut info = sys::SBufferInfo::default();
         // SAFETY: as in `decode`.
         let state = unsafe { (self.flush)(self.ptr, dst.as_mut_ptr(), &mut info) };
-        if state != DS_ERROR_FREE {
+        if state != DS_ERROR_FREE && state != DS_DATA_ERROR_CONCEALED {
             return Err(Error::codec("H.264 decode", format!("flush failed (state {state:#x})")));
         }
         Self::picture(&dst, &info)
