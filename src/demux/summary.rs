@@ -5,7 +5,7 @@ use super::track::Track;
 use super::TopBox;
 use crate::error::{Error, Result};
 use crate::limits::MAX_DURATION_SECS;
-use crate::media::{MediaInfo, TrackInfo, TrackKind, TrackTimeline};
+use crate::media::{MediaInfo, TrackInfo, TrackKind, TrackTimeline, Warning};
 
 /// Fails when any sample lies past the end of the file: the file is truncated.
 pub fn check_samples_in_file(tracks: &[Track], file_len: u64) -> Result<()> {
@@ -129,7 +129,7 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
         });
     }
     let container = if fragmented { "fmp4" } else { "mp4" };
-    Ok(MediaInfo {
+    let mut info = MediaInfo {
         file_size: file_len,
         container: container.into(),
         major_brand: None,
@@ -141,7 +141,31 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
         tracks: infos,
         start_time,
         warnings: Vec::new(),
-    })
+    };
+    info.warnings = unused_tracks(&info);
+    Ok(info)
+}
+
+/// Says which tracks a conform leaves out: everything but the one video and one audio
+/// track it works on (subtitles, timecode, metadata, a second video or audio track).
+fn unused_tracks(info: &MediaInfo) -> Vec<Warning> {
+    let used = [info.video_index(), info.audio_index()];
+    info.tracks
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| !used.contains(&Some(*i)) && t.sample_count > 0)
+        .map(|(i, t)| {
+            let what = match &t.kind {
+                TrackKind::Video(v) => format!("a further video track ('{}')", v.fourcc),
+                TrackKind::Audio(a) => format!("a further audio track ('{}')", a.fourcc.trim()),
+                TrackKind::Other => format!("a '{}' track", t.handler),
+            };
+            Warning::new(
+                "ignored_track",
+                format!("track {} (#{}) is {what} with {} samples: it is not carried into the output", t.id, i + 1, t.sample_count),
+            )
+        })
+        .collect()
 }
 
 /// The largest number of bits whose timestamps fall in any window `[t, t + window)`.

@@ -5,3 +5,5 @@ mod conform;
 mod helpers;
 mod malformed;
 mod probe_vs_ffprobe;
+mod robust;
+mod fuzz_regressions;

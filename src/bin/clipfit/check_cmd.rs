@@ -43,6 +43,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "profile": profile.name,
             "ready": violations.is_empty(),
             "violations": violations,
+            "warnings": info.warnings,
             "info": info,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -91,6 +92,9 @@ fn print_human(file: &std::path::Path, profile: &Profile, info: &MediaInfo, viol
             a.sample_rate,
             a.channels
         );
+    }
+    for w in &info.warnings {
+        println!("  warning     {}: {}", w.code, w.message);
     }
     if violations.is_empty() {
         println!("READY: passes every {} rule", profile.name);

@@ -117,6 +117,9 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
             report.frames,
             report.seconds
         );
+        for w in &report.warnings {
+            eprintln!("warning: {} ({})", w.message, w.code);
+        }
         for v in &report.output_violations {
             eprintln!("warning: output breaks {}: {}", v.rule, v.message);
         }
