@@ -239,6 +239,8 @@ fn audio_codec(kind: &[u8; 4]) -> (AudioCodec, Option<PcmFormat>) {
         b"fl32" => (AudioCodec::Pcm, pcm(32, true, true, true)),
         b"fl64" => (AudioCodec::Pcm, pcm(64, true, true, true)),
         b"lpcm" | b"ipcm" => (AudioCodec::Pcm, pcm(16, false, false, true)),
+        // ISO/IEC 23003-5 float PCM; size and byte order come from its `pcmC`.
+        b"fpcm" => (AudioCodec::Pcm, pcm(32, true, false, true)),
         _ => (AudioCodec::Other, None),
     }
 }
@@ -314,6 +316,22 @@ fn parse_audio_children(children: &[u8], place: &str, depth: usize, info: &mut A
                 }
             }
             b"dfLa" | b"dOps" => info.codec_config = child.payload.to_vec(),
+            // ISO/IEC 23003-5 `ipcm`/`fpcm`: FullBox, format_flags (bit 0: little-endian),
+            // PCM_sample_size in bits.
+            b"pcmC" if child.payload.len() >= 6 => {
+                if let Some(p) = info.pcm.as_mut() {
+                    let bits = child.payload[5];
+                    let valid = if p.float { matches!(bits, 32 | 64) } else { matches!(bits, 16 | 24 | 32) };
+                    if !valid {
+                        return Err(Error::unsupported(
+                            format!("{bits}-bit {} PCM audio", if p.float { "float" } else { "integer" }),
+                            "re-run with --audio drop to leave the audio out, or --audio silence for a silent track",
+                        ));
+                    }
+                    p.bits = bits;
+                    p.big_endian = child.payload[4] & 1 == 0;
+                }
+            }
             // AC-3: fscod(2) bsid(5) bsmod(3) acmod(3) lfeon(1).
             b"dac3" if child.payload.len() >= 3 => {
                 let bits = u32::from_be_bytes([0, child.payload[0], child.payload[1], child.payload[2]]);
