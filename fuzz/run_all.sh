@@ -38,8 +38,15 @@ for t in "${targets[@]}"; do
       # Raw Annex-B streams and small MP4s (AVCC samples, avcC): large files only slow it.
       seed "$t" seeds/h264/* seeds/conform/*
       args=(-rss_limit_mb=1024 -timeout=10 -max_len=65536) ;;
+    fragments)
+      # The harness puts a real init segment first: seed with the fragment part of each
+      # fragmented fixture (from the first styp/sidx/moof on).
+      for f in ../testdata/fragmented.mp4 ../testdata/robust/frag_*.mp4 ../testdata/robust/moov_and_frag.mp4; do
+        out="corpus/$t/$(basename "$f").frags"
+        [ -e "$out" ] || python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=min(x for x in (d.find(b'styp'),d.find(b'sidx'),d.find(b'moof')) if x>0)-4; sys.stdout.buffer.write(d[i:])" "$f" >"$out"
+      done ;;
     *)
-      seed "$t" ../testdata/*.mp4 ../testdata/*.mov ../testdata/malformed/* seeds/conform/* ;;
+      seed "$t" ../testdata/*.mp4 ../testdata/robust/*.mp4 ../testdata/*.mov ../testdata/malformed/* seeds/conform/* ;;
   esac
   echo "== $t for ${secs}s"
   status=ok

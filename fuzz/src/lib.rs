@@ -128,3 +128,18 @@ pub fn conform_file(input: &Path, output: &Path) {
         &clipfit::pipeline::NoProgress,
     );
 }
+
+/// The init segment (ftyp + moov) of `testdata/fragmented.mp4`: the `fragments` target
+/// appends arbitrary bytes to it, so every input reaches moof/traf/trun parsing with a
+/// real track list instead of failing at the missing moov.
+const FRAGMENT_INIT_FILE: &[u8] = include_bytes!("../../testdata/fragmented.mp4");
+
+/// Fragment parsing: `data` follows a real init segment as the file's `moof`/`mdat` (and
+/// `styp`, `sidx`, `emsg`, trailer...) boxes.
+pub fn fragments(data: &[u8]) {
+    let init_len = FRAGMENT_INIT_FILE.windows(4).position(|w| w == b"moof").map_or(FRAGMENT_INIT_FILE.len(), |p| p - 4);
+    let mut file = Vec::with_capacity(init_len + data.len());
+    file.extend_from_slice(&FRAGMENT_INIT_FILE[..init_len]);
+    file.extend_from_slice(data);
+    let _ = clipfit::demux::probe_bytes(&file);
+}

@@ -91,7 +91,10 @@ pub fn apply_moof(
         let Some(ti) = tracks.iter().position(|t| t.id == track_id) else {
             warnings.push(Warning::new(
                 "unknown_track_fragment",
-                format!("a fragment at byte {} is for track {track_id}, which moov does not declare: skipped", moof.offset),
+                format!(
+                    "a fragment at byte {} is for track {track_id}, which moov does not declare: skipped",
+                    moof.offset
+                ),
             ));
             continue;
         };
@@ -161,7 +164,10 @@ fn append_runs(traf: &[u8], run: &Run, track: &mut Track, next_dts: &mut i64, de
             // millions of samples.
             let bytes = count.checked_mul(u64::from(run.def_size));
             if bytes.is_none_or(|b| data_pos.saturating_add(b) > run.file_len) || (run.def_size == 0 && count > 4096) {
-                return Err(Error::malformed(p, format!("{count} samples of {} bytes do not fit in the file", run.def_size)));
+                return Err(Error::malformed(
+                    p,
+                    format!("{count} samples of {} bytes do not fit in the file", run.def_size),
+                ));
             }
             count as usize
         };
@@ -193,7 +199,8 @@ fn append_runs(traf: &[u8], run: &Run, track: &mut Track, next_dts: &mut i64, de
                 sync: is_sync(flags),
                 desc: run.desc,
             });
-            *next_dts = dts.checked_add(i64::from(duration)).ok_or_else(|| Error::malformed(p, "timestamps overflow"))?;
+            *next_dts =
+                dts.checked_add(i64::from(duration)).ok_or_else(|| Error::malformed(p, "timestamps overflow"))?;
             data_pos = data_pos.checked_add(u64::from(size)).ok_or_else(|| Error::malformed(p, "offsets overflow"))?;
         }
     }

@@ -130,6 +130,13 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<TopLev
         }
         if size > len - pos {
             // A cut mdat is reported later, per sample, when a sample lies past the end.
+            warnings.push(Warning::new(
+                "mdat_past_end",
+                format!(
+                    "the mdat at offset {pos} claims {size} bytes but the file ends {} bytes later: read to the end of the file",
+                    len - pos
+                ),
+            ));
             boxes.push(TopBox { kind, offset: pos, header, size: len - pos });
             break;
         }
@@ -227,7 +234,10 @@ impl Mp4Demuxer {
         if let Some((at, reason)) = &stopped {
             warnings.push(Warning::new(
                 "trailing_data",
-                format!("ignored {} bytes after the last box, from offset {at} ({reason}; e.g. a camera vendor's trailer)", len - at),
+                format!(
+                    "ignored {} bytes after the last box, from offset {at} ({reason}; e.g. a camera vendor's trailer)",
+                    len - at
+                ),
             ));
         }
         for t in &mut tracks {

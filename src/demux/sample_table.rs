@@ -29,7 +29,8 @@ pub struct Sample {
 impl Sample {
     /// Presentation timestamp in ticks.
     pub fn pts(&self) -> i64 {
-        self.dts + self.cts_offset as i64
+        // dts may come from a hostile tfdt near i64::MAX.
+        self.dts.saturating_add(i64::from(self.cts_offset))
     }
 }
 

@@ -162,7 +162,12 @@ fn unused_tracks(info: &MediaInfo) -> Vec<Warning> {
             };
             Warning::new(
                 "ignored_track",
-                format!("track {} (#{}) is {what} with {} samples: it is not carried into the output", t.id, i + 1, t.sample_count),
+                format!(
+                    "track {} (#{}) is {what} with {} samples: it is not carried into the output",
+                    t.id,
+                    i + 1,
+                    t.sample_count
+                ),
             )
         })
         .collect()

@@ -3,14 +3,14 @@
 use super::boxes::{find, require};
 use super::bytes::{fourcc_str, Reader};
 use super::sample_table::{self, Sample};
+use super::stsd::apply_sps;
 use super::stsd::{parse_stsd, SampleEntry};
+use super::Source;
+use crate::codec::h264::annexb::{self, NAL_PPS, NAL_SPS};
 use crate::error::{Error, Result};
 use crate::limits::MAX_EDITS;
 use crate::limits::MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS;
 use crate::media::{Edit, TrackKind, VideoCodec, Warning};
-use crate::codec::h264::annexb::{self, NAL_PPS, NAL_SPS};
-use super::stsd::apply_sps;
-use super::Source;
 use std::path::Path;
 
 /// A parsed track before the file-level summary is computed.

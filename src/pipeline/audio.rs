@@ -4,13 +4,13 @@
 
 use std::collections::VecDeque;
 
-use crate::media::TrackTimeline;
 use super::Progress;
 use crate::codec::audio::downmix::downmix_layout;
 use crate::codec::audio::{downmix, AacEncoder, AudioDecoder, Resampler};
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::TrackKind;
+use crate::media::TrackTimeline;
 use crate::mux::{AudioTrackSpec, EditSpec, Mp4Writer, TrackId};
 use crate::plan::{AudioPlan, ConformPlan};
 
@@ -88,10 +88,8 @@ fn copy(demux: &mut Mp4Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
     // The copied samples start at media time 0 of the new track: the edit skips what the
     // source did not show (a late start is not kept by a copy).
     let (skip, lead) = timeline.start_offsets();
-    let edit = (skip != 0.0 || lead != 0.0).then(|| EditSpec {
-        media_time: (skip * ts as f64).round() as i64,
-        duration_secs: plan.duration,
-    });
+    let edit = (skip != 0.0 || lead != 0.0)
+        .then(|| EditSpec { media_time: (skip * ts as f64).round() as i64, duration_secs: plan.duration });
     Ok(PreparedAudio {
         spec: Some(AudioTrackSpec {
             sample_rate: info.sample_rate,
@@ -191,9 +189,8 @@ fn transcode(
         let src_rate = dec.sample_rate();
         // Priming and any media before the edit's start are cut at the source rate.
         // fdk-aac's SBR stage (HE-AAC) delays its output by decoder_delay() samples on top.
-        let skip = to_skip.get_or_insert_with(|| {
-            (skip_secs * src_rate as f64).round() as usize + dec.decoder_delay() as usize
-        });
+        let skip = to_skip
+            .get_or_insert_with(|| (skip_secs * src_rate as f64).round() as usize + dec.decoder_delay() as usize);
         let frames = pcm.len() / src_ch;
         let cut = (*skip).min(frames);
         *skip -= cut;

@@ -109,7 +109,12 @@ impl Concealment {
         let share = t.failed as f64 / total.max(1) as f64;
         let at: Vec<String> = t.first_failures.iter().map(|p| format!("{p:.2} s")).collect();
         let more = if t.failed as usize > at.len() { ", …" } else { "" };
-        let what = format!("{} of {total} pictures ({:.1}%) could not be decoded (at {}{more})", t.failed, share * 100.0, at.join(", "));
+        let what = format!(
+            "{} of {total} pictures ({:.1}%) could not be decoded (at {}{more})",
+            t.failed,
+            share * 100.0,
+            at.join(", ")
+        );
         if share > MAX_CONCEALED_SHARE {
             return Err(Error::codec(
                 "H.264 decode",

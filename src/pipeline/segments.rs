@@ -16,8 +16,8 @@
 
 use std::ops::Range;
 
-use crate::media::TrackTimeline;
 use crate::demux::Sample;
+use crate::media::TrackTimeline;
 use crate::video::fps::slot_at;
 
 /// Part of a track that decodes on its own, and the output slots it fills.

@@ -23,13 +23,13 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use super::audio::PreparedAudio;
 use super::concealment::{is_damaged_picture, Concealment, FailureRun};
 use super::segments::Segment;
-use crate::media::TrackTimeline;
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
 use crate::codec::h264::decode::{Decoded, H264Decoder};
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
 use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
+use crate::media::TrackTimeline;
 use crate::media::{Frame, FrameRef, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
@@ -292,7 +292,10 @@ fn decode_and_fit(
             let Some(dec) = decoder.as_mut() else { break };
             if s.desc != decoder_desc {
                 let sets = job.video.parameter_sets(s.desc).ok_or_else(|| {
-                    Error::malformed("stsd", format!("a sample uses sample description {}, which is missing", s.desc + 1))
+                    Error::malformed(
+                        "stsd",
+                        format!("a sample uses sample description {}, which is missing", s.desc + 1),
+                    )
                 })?;
                 dec.queue_parameter_sets(&sets.sps, &sets.pps);
                 decoder_desc = s.desc;

@@ -6,12 +6,12 @@ use std::sync::Mutex;
 use super::audio::PreparedAudio;
 use super::concealment::Concealment;
 use super::segments::plan_segments;
-use crate::media::TrackTimeline;
 use super::transcode::{self, TranscodeJob};
 use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
+use crate::media::TrackTimeline;
 use crate::media::{TrackKind, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, EditSpec, Mp4Writer, VideoTrackSpec};
 use crate::plan::{ConformPlan, FitMode, VideoPlan};
@@ -72,10 +72,8 @@ fn copy(
         _ => return Err(Error::malformed("avcC", "no SPS/PPS to copy")),
     };
     let (skip, lead) = timeline.start_offsets();
-    let edit = (skip != 0.0 || lead != 0.0).then(|| EditSpec {
-        media_time: (skip * ts as f64).round() as i64,
-        duration_secs: plan.duration,
-    });
+    let edit = (skip != 0.0 || lead != 0.0)
+        .then(|| EditSpec { media_time: (skip * ts as f64).round() as i64, duration_secs: plan.duration });
     let track = writer.add_video(VideoTrackSpec {
         width: v.width,
         height: v.height,

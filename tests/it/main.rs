@@ -2,8 +2,8 @@
 
 mod check;
 mod conform;
+mod fuzz_regressions;
 mod helpers;
 mod malformed;
 mod probe_vs_ffprobe;
 mod robust;
-mod fuzz_regressions;

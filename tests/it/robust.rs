@@ -43,10 +43,7 @@ fn worst_difference_from_ffmpeg(src: &Path, out: &Path) -> f64 {
     let reference = gray_every(src, fit, 10);
     let ours = gray_every(out, "null", 10);
     assert!(!ours.is_empty());
-    ours.iter()
-        .zip(&reference)
-        .map(|(a, b)| mad(a, b))
-        .fold(0.0, f64::max)
+    ours.iter().zip(&reference).map(|(a, b)| mad(a, b)).fold(0.0, f64::max)
 }
 
 /// Mean absolute difference of two gray frames.
