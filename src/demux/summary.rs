@@ -52,6 +52,33 @@ fn shown_length(t: &Track) -> f64 {
         .sum()
 }
 
+/// (longest presentation-time gap without a keyframe in seconds, open GOP) of a video
+/// track. A GOP is open when a sample decoded after its keyframe is shown before it.
+fn gop_structure(t: &Track) -> (f64, bool) {
+    let n = t.samples.len();
+    if n == 0 {
+        return (0.0, false);
+    }
+    let ts = f64::from(t.timescale);
+    // later_min[i]: the earliest presentation time among samples decoded after sample i.
+    let mut later_min = vec![i64::MAX; n];
+    for i in (0..n - 1).rev() {
+        later_min[i] = later_min[i + 1].min(t.samples[i + 1].pts());
+    }
+    let open_gop = t.samples.iter().zip(&later_min).any(|(s, &m)| s.sync && m < s.pts());
+    let start = t.samples.iter().map(|s| s.pts()).min().unwrap_or(0);
+    let end = t.samples.iter().map(|s| s.pts().saturating_add(i64::from(s.duration))).max().unwrap_or(0);
+    let mut keys: Vec<i64> = t.samples.iter().filter(|s| s.sync).map(|s| s.pts()).collect();
+    keys.sort_unstable();
+    let mut gap = 0i64;
+    let mut prev = start;
+    for k in keys.into_iter().chain(std::iter::once(end)) {
+        gap = gap.max(k.saturating_sub(prev));
+        prev = k;
+    }
+    (gap as f64 / ts, open_gop)
+}
+
 /// (first decode time, presentation start, presentation end) of a track, in seconds,
 /// before the file-wide shift; `None` for a track without samples.
 fn track_span(t: &Track, edits: &[crate::media::Edit]) -> Option<(f64, f64, f64)> {
@@ -107,6 +134,7 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
             v.frame_duration_range = (min as f64 / t.timescale as f64, max as f64 / t.timescale as f64);
             v.has_reordering = t.samples.iter().any(|s| s.cts_offset != 0);
             v.keyframes = t.samples.iter().filter(|s| s.sync).count() as u64;
+            (v.max_keyframe_interval, v.open_gop) = gop_structure(t);
         }
         if av(t) {
             duration = duration.max(dur);
@@ -122,6 +150,14 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
             sample_count: t.samples.len() as u64,
             duration: dur,
             total_bytes: bytes,
+            bitrate: {
+                let md = media_duration(t);
+                if md > 0.0 {
+                    (bytes as f64 * 8.0 / md) as u64
+                } else {
+                    0
+                }
+            },
             edits: t.edits.clone(),
             first_dts,
             start,

@@ -95,6 +95,9 @@ pub struct TrackInfo {
     pub duration: f64,
     /// Total bytes of sample data.
     pub total_bytes: u64,
+    /// Average bitrate of the samples in bits per second: `total_bytes` over the summed
+    /// sample durations (media time, before the edit list).
+    pub bitrate: u64,
     /// The edit list, if present.
     pub edits: Vec<Edit>,
     /// Decode time of the first sample, in seconds of media time (non-zero after a `tfdt`).
@@ -198,6 +201,12 @@ pub struct VideoInfo {
     pub has_reordering: bool,
     /// Number of sync samples (keyframes).
     pub keyframes: u64,
+    /// Longest stretch of presentation time, in seconds, without a keyframe: between two
+    /// sync samples, or from the last one to the end of the track.
+    pub max_keyframe_interval: f64,
+    /// True when a sample decoded after a keyframe is shown before it (an open GOP: its
+    /// leading pictures refer to the previous GOP).
+    pub open_gop: bool,
     /// H.264 parameter sets from `avcC` (SPS list, PPS list), raw NAL payloads.
     #[serde(skip)]
     pub sps: Vec<Vec<u8>>,
@@ -256,6 +265,8 @@ impl VideoInfo {
             frame_duration_range: (0.0, 0.0),
             has_reordering: false,
             keyframes: 0,
+            max_keyframe_interval: 0.0,
+            open_gop: false,
             sps: Vec::new(),
             pps: Vec::new(),
             nal_length_size: 4,

@@ -95,6 +95,7 @@ mod tests {
             sample_count: 1,
             duration: 1.0,
             total_bytes: 1,
+            bitrate: 8,
             edits: vec![
                 Edit { duration: delay, media_time: None, rate: 1.0 },
                 Edit { duration: 0.0, media_time: Some(0.0), rate: 1.0 },
