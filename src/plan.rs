@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
+use crate::codec::h264::sps::{required_level, LEVELS};
 use crate::error::{Error, Result};
-use crate::media::{AudioCodec, MediaInfo, VideoCodec};
+use crate::media::{AudioCodec, MediaInfo, TrackTimeline, VideoCodec, VideoInfo};
+use crate::profile::check::{audio_codec_matches, display_aspect};
 use crate::profile::{check, Profile, Violation};
 
 /// How to fit a picture of another shape into the profile's frame.
@@ -162,22 +164,36 @@ pub struct ConformPlan {
     pub max_peak_bitrate: u64,
     /// Largest output file in bytes.
     pub max_file_size: u64,
+    /// The output may carry edit lists (AAC priming, a copied track's start). Without them,
+    /// re-encoded audio drops its priming frames instead and is shifted to start in sync.
+    pub edit_lists: bool,
     /// The source's violations that made this plan necessary.
     pub reasons: Vec<Violation>,
 }
 
 /// Rules whose violation means the video must be re-encoded.
-const VIDEO_RULES: [&str; 9] = [
+const VIDEO_RULES: [&str; 17] = [
     "video_codec",
     "pixel_format",
+    "progressive",
     "resolution",
+    "resolution_min",
+    "resolution_max",
+    "aspect_ratio",
     "sar",
     "rotation",
     "level",
     "frame_rate",
+    "frame_rate_min",
+    "frame_rate_max",
+    "closed_gop",
+    "keyframe_interval",
     "duration_min",
     "duration_max",
 ];
+
+/// Rules whose violation means the audio must be re-encoded.
+const AUDIO_RULES: [&str; 4] = ["audio_codec", "audio_sample_rate", "audio_channels", "audio_bitrate"];
 
 /// Output sample rate of re-encoded audio (AAC-LC 44.1 kHz is what TikTok wants).
 pub const AUDIO_RATE: u32 = 44_100;
@@ -186,6 +202,121 @@ pub const AUDIO_RATE: u32 = 44_100;
 pub const DEFAULT_VIDEO_BITRATE: u32 = 6_000_000;
 /// Keyframe interval in seconds (TikTok recommends ≤ 2 s; 1 s helps seeking and segments).
 pub const KEYFRAME_SECONDS: u32 = 1;
+/// Longest side of a picture whose size is derived from the source (a profile with neither
+/// a fixed nor a preferred size): platforms show at most 1080p, and the default bitrate is
+/// sized for 1080x1920.
+pub const MAX_DERIVED_SIDE: u32 = 1920;
+/// Highest frame rate derived from the source when the profile fixes none.
+pub const MAX_DERIVED_FPS: u32 = 60;
+/// AAC-LC rates the encoder is asked for when 44.1 kHz is not allowed, most preferred first.
+const OTHER_AUDIO_RATES: [u32; 8] = [48_000, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000];
+
+/// The picture a re-encode produces: the profile's fixed size, else its preferred size, else
+/// the source's shape as shown (square pixels, rotation applied) brought inside the aspect
+/// range (cropped or padded per the fit) and scaled to fit the size limits and
+/// [`MAX_DERIVED_SIDE`]; even dimensions.
+pub fn output_size(video: &VideoInfo, profile: &Profile) -> Result<(u32, u32)> {
+    if let Some(size) = profile.width.zip(profile.height) {
+        return Ok(size);
+    }
+    if let Some(size) = profile.preferred_width.zip(profile.preferred_height) {
+        return Ok(size);
+    }
+    let shown_h = f64::from(if video.rotation % 180 == 90 { video.width } else { video.height }).max(2.0);
+    let aspect = display_aspect(video).max(1e-3);
+    let (mut w, mut h) = (shown_h * aspect, shown_h);
+    // Too tall for the range: keep the width; too wide: keep the height.
+    if let Some(min) = profile.min_aspect_ratio.filter(|r| aspect < r.value()) {
+        h = w / min.value();
+    }
+    if let Some(max) = profile.max_aspect_ratio.filter(|r| aspect > r.value()) {
+        w = h * max.value();
+    }
+    let limit = |v: Option<u32>| v.map_or(f64::INFINITY, f64::from);
+    let mut scale = (f64::from(MAX_DERIVED_SIDE) / w.max(h))
+        .min(1.0)
+        .min(limit(profile.max_width) / w)
+        .min(limit(profile.max_height) / h);
+    let up = (f64::from(profile.min_width.unwrap_or(0)) / w).max(f64::from(profile.min_height.unwrap_or(0)) / h);
+    if up > scale {
+        if w * up > limit(profile.max_width) + 0.5 || h * up > limit(profile.max_height) + 0.5 {
+            return Err(Error::Invalid(format!(
+                "{} allows no picture of this shape ({:.3} width/height) between its smallest and largest size",
+                profile.name,
+                w / h
+            )));
+        }
+        scale = up;
+    }
+    let even = |v: f64, lo: Option<u32>, hi: Option<u32>| {
+        let mut e = ((v / 2.0).round() as u32).max(1) * 2;
+        if let Some(hi) = hi {
+            e = e.min(hi / 2 * 2);
+        }
+        if let Some(lo) = lo {
+            e = e.max(lo.div_ceil(2) * 2);
+        }
+        e.max(2)
+    };
+    Ok((even(w * scale, profile.min_width, profile.max_width), even(h * scale, profile.min_height, profile.max_height)))
+}
+
+/// The frame rate a re-encode produces: the profile's fixed rate, else the source's (rounded,
+/// at most [`MAX_DERIVED_FPS`]) brought inside the profile's range.
+pub fn output_fps(video: &VideoInfo, profile: &Profile) -> u32 {
+    if let Some(f) = profile.frame_rate {
+        return f.round().max(1.0) as u32;
+    }
+    let source = if video.fps.is_finite() && video.fps >= 1.0 { video.fps.round() as u32 } else { 30 };
+    let mut fps = source.min(MAX_DERIVED_FPS);
+    if let Some(max) = profile.max_frame_rate {
+        fps = fps.min(max.floor() as u32);
+    }
+    if let Some(min) = profile.min_frame_rate {
+        fps = fps.max(min.ceil() as u32);
+    }
+    fps.max(1)
+}
+
+/// The sample rate re-encoded audio gets: 44.1 kHz when the profile allows it, else the
+/// first allowed AAC-LC rate of 48, 32, 24... kHz.
+pub fn output_audio_rate(profile: &Profile) -> Result<u32> {
+    let rates = &profile.audio_sample_rates;
+    if rates.is_empty() || rates.contains(&AUDIO_RATE) {
+        return Ok(AUDIO_RATE);
+    }
+    OTHER_AUDIO_RATES.iter().copied().find(|r| rates.contains(r)).ok_or_else(|| {
+        Error::Invalid(format!("{} allows no audio sample rate clipfit can encode (AAC-LC 8-48 kHz)", profile.name))
+    })
+}
+
+/// Refuses profiles whose rules exclude what conform writes: H.264 8-bit 4:2:0 and AAC-LC
+/// in MP4.
+fn ensure_producible(profile: &Profile) -> Result<()> {
+    let refuse = |what: &str| {
+        Err(Error::Invalid(format!("{} does not accept {what}, the only output clipfit writes", profile.name)))
+    };
+    if !profile.containers.is_empty() && !profile.containers.iter().any(|c| c == "mp4") {
+        return refuse("MP4");
+    }
+    if !profile.video_codecs.is_empty() && !profile.video_codecs.iter().any(|c| c == "h264") {
+        return refuse("H.264 video");
+    }
+    if profile.bit_depth.is_some_and(|d| d != 8) || profile.chroma_format.as_ref().is_some_and(|c| c != "4:2:0") {
+        return refuse("8-bit 4:2:0 video");
+    }
+    if !profile.audio_codecs.is_empty() && !profile.audio_codecs.iter().any(|c| audio_codec_matches(c, "aac_lc")) {
+        return refuse("AAC-LC audio");
+    }
+    Ok(())
+}
+
+/// True when a copy of track `index` needs an edit list: it skips media (priming, media
+/// before its edit) or starts late. The copy stages write one exactly then.
+fn copy_needs_edit(info: &MediaInfo, index: usize) -> bool {
+    let (skip, lead) = TrackTimeline::for_track(&info.tracks[index], info.start_time).start_offsets();
+    skip != 0.0 || lead != 0.0
+}
 
 /// Refuses inputs clipfit cannot decode, with what to do about it.
 pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
@@ -251,7 +382,9 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
 /// Decides what conform will do. Pure: reads nothing but its arguments.
 pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Result<ConformPlan> {
     ensure_supported(info, opts)?;
+    ensure_producible(profile)?;
     let video_track = info.video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
+    let source_video = info.video().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let reasons = check(info, profile);
     let mut duration = info.duration;
     if let Some(t) = opts.trim {
@@ -275,13 +408,20 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
         }
         duration = profile.min_duration;
     }
+    if profile.require_audio && opts.audio == AudioPolicy::Drop {
+        return Err(Error::Invalid(format!(
+            "{} needs sound, and --audio drop would leave none: use --audio auto or --audio silence",
+            profile.name
+        )));
+    }
     let trimmed = duration + 1e-6 < info.duration;
     let has = |rule: &str| reasons.iter().any(|v| v.rule == rule);
     let audio_track = match opts.audio {
         AudioPolicy::Drop | AudioPolicy::Silence => None,
         AudioPolicy::Auto => info.audio_index(),
     };
-    let audio_ok = !has("audio_codec") && !has("audio_sample_rate") && !has("audio_channels");
+    let audio_ok = !AUDIO_RULES.iter().any(|r| has(r));
+    let edit_lists = profile.allow_edit_lists;
     let max_file_size = match opts.max_size_mb {
         Some(mb) => profile.max_file_size.min(mb.saturating_mul(1_000_000)),
         None => profile.max_file_size,
@@ -290,24 +430,45 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
     // The peak rule counts audio too: a copied video must leave room for new audio.
     let peak_broken = has("bitrate_peak");
     let size_broken = has("file_size");
+    let audio_rate = output_audio_rate(profile)?;
+    // fdk-aac's constant rate lands a few tenths of a percent over its target on short
+    // clips: aim 5% under an audio bitrate ceiling.
+    let audio_bitrate = match profile.max_audio_bitrate {
+        Some(max) => opts.audio_bitrate.min((max as f64 * 0.95).min(f64::from(u32::MAX)) as u32),
+        None => opts.audio_bitrate,
+    };
     let audio = match (opts.audio, audio_track) {
-        (AudioPolicy::Silence, _) => AudioPlan::Silence { sample_rate: AUDIO_RATE, bitrate: opts.audio_bitrate },
+        (AudioPolicy::Silence, _) => AudioPlan::Silence { sample_rate: audio_rate, bitrate: audio_bitrate },
+        (_, None) if profile.require_audio => AudioPlan::Silence { sample_rate: audio_rate, bitrate: audio_bitrate },
         (_, None) => AudioPlan::None,
-        (_, Some(_)) if audio_ok && !trimmed && !has("duration_min") => AudioPlan::Copy,
+        (_, Some(i)) if audio_ok && !trimmed && !has("duration_min") && (edit_lists || !copy_needs_edit(info, i)) => {
+            AudioPlan::Copy
+        }
         (_, Some(i)) => {
             let channels = match &info.tracks[i].kind {
                 crate::media::TrackKind::Audio(a) => a.channels.clamp(1, 2),
                 _ => 2,
             };
-            AudioPlan::Transcode { sample_rate: AUDIO_RATE, channels, bitrate: opts.audio_bitrate }
+            let channels = channels.min(profile.max_audio_channels.unwrap_or(2).max(1));
+            AudioPlan::Transcode { sample_rate: audio_rate, channels, bitrate: audio_bitrate }
         }
     };
-    let video = if video_rules_broken || peak_broken || size_broken {
-        let mut bitrate = DEFAULT_VIDEO_BITRATE;
+    let video_needs_edit = !edit_lists && copy_needs_edit(info, video_track);
+    let mut level_peak = None;
+    let video = if video_rules_broken || peak_broken || size_broken || video_needs_edit {
+        let (width, height) = output_size(source_video, profile)?;
+        let fps = output_fps(source_video, profile);
+        // DEFAULT_VIDEO_BITRATE is for 1080x1920 at 30 fps; other pictures scale with their
+        // pixel rate, and a peak limit keeps it at 60% of the limit (6 of TikTok's 10 Mbps).
+        let pixel_rate = f64::from(width) * f64::from(height) * f64::from(fps) / (1080.0 * 1920.0 * 30.0);
+        let mut bitrate = (f64::from(DEFAULT_VIDEO_BITRATE) * pixel_rate.clamp(0.25, 2.0)) as u32;
+        if let Some(peak) = profile.max_peak_bitrate {
+            bitrate = bitrate.min((peak as f64 * 0.6).min(f64::from(u32::MAX)) as u32);
+        }
         let audio_bps = match audio {
             AudioPlan::None => 0,
             AudioPlan::Copy => info.audio().map_or(0, |_| 320_000),
-            _ => opts.audio_bitrate,
+            _ => audio_bitrate,
         };
         // Leave 3% for the container and rate-control error.
         let budget_bps = (max_file_size as f64 * 8.0 * 0.97 / duration.max(0.1)) as u64;
@@ -320,21 +481,17 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
             )));
         }
         bitrate = bitrate.min(video_budget.min(u32::MAX as u64) as u32);
-        VideoPlan::Transcode {
-            width: profile.width,
-            height: profile.height,
-            fps: profile.frame_rate.round() as u32,
-            fit: opts.fit,
-            bitrate,
-            level_idc: crate::codec::h264::sps::required_level(
-                profile.width,
-                profile.height,
-                profile.frame_rate,
-                profile.max_peak_bitrate,
-            )
-            .unwrap_or(40),
-            keyframe_interval: profile.frame_rate.round() as u32 * KEYFRAME_SECONDS,
+        // The level must hold the peak the output may reach: the profile's limit, or twice
+        // the target without one.
+        let peak = profile.max_peak_bitrate.unwrap_or(u64::from(bitrate) * 2);
+        let level_idc = required_level(width, height, f64::from(fps), peak).unwrap_or(40);
+        level_peak = LEVELS.iter().find(|l| l.level_idc == level_idc).map(|l| l.max_br_kbps * 1250);
+        let keyframe_interval = match profile.max_keyframe_interval {
+            Some(max) => (fps * KEYFRAME_SECONDS).min((max * f64::from(fps)).floor() as u32),
+            None => fps * KEYFRAME_SECONDS,
         }
+        .max(1);
+        VideoPlan::Transcode { width, height, fps, fit: opts.fit, bitrate, level_idc, keyframe_interval }
     } else {
         VideoPlan::Copy
     };
@@ -357,8 +514,13 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
         video_track,
         audio_track,
         duration,
-        max_peak_bitrate: profile.max_peak_bitrate,
+        // Without a profile limit, the peak the chosen level allows (a copy keeps its own).
+        max_peak_bitrate: profile.max_peak_bitrate.or(level_peak).unwrap_or(u64::MAX),
         max_file_size,
+        edit_lists,
         reasons,
     })
 }
+
+#[cfg(test)]
+mod tests;

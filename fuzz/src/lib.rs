@@ -115,8 +115,8 @@ pub fn conform(data: &[u8]) {
 /// three seconds of 1080x1920, so the fuzzer gets thousands of executions, not a dozen.
 pub fn conform_file(input: &Path, output: &Path) {
     let profile = clipfit::profile::Profile {
-        width: 64,
-        height: 112,
+        width: Some(64),
+        height: Some(112),
         min_duration: 0.0,
         ..clipfit::profile::Profile::tiktok()
     };

@@ -60,7 +60,7 @@ pub fn prepare(demux: &mut Mp4Demuxer, plan: &ConformPlan, progress: &dyn Progre
         }
         AudioPlan::Silence { sample_rate, bitrate } => {
             let target = (plan.duration * *sample_rate as f64).round() as usize;
-            let mut enc = Encoded::new(*sample_rate, 2, *bitrate)?;
+            let mut enc = Encoded::new(*sample_rate, 2, *bitrate, plan.edit_lists)?;
             enc.push(&vec![0.0; target * 2])?;
             enc.finish(plan.duration)
         }
@@ -105,21 +105,42 @@ fn copy(demux: &mut Mp4Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
 }
 
 /// An AAC-LC encoder collecting access units with their times.
+///
+/// With an edit list, every access unit is kept and the edit skips the encoder's delay.
+/// Without one (a profile that forbids edit lists), the output must start in sync by
+/// itself: the first `drop_units` access units are left out and the first `skip` input
+/// samples are not encoded, `drop_units × 1024 + skip` being the delay. The first access
+/// unit kept then decodes to `skip` samples of the encoder's silent priming (at most two
+/// frames, 46 ms at 44.1 kHz) followed by the input from sample `skip` on, each sample at its
+/// own time: the track starts in sync, with its first `skip` samples silent.
 struct Encoded {
     enc: AacEncoder,
     rate: u32,
     channels: u16,
     bitrate: u32,
     units: Vec<Vec<u8>>,
+    edit_lists: bool,
+    /// Input samples (per channel) still to leave out, without an edit list.
+    skip: usize,
+    /// Access units to leave out at the start, without an edit list.
+    drop_units: usize,
 }
 
 impl Encoded {
-    fn new(rate: u32, channels: u16, bitrate: u32) -> Result<Self> {
-        Ok(Encoded { enc: AacEncoder::new(rate, channels, bitrate)?, rate, channels, bitrate, units: Vec::new() })
+    fn new(rate: u32, channels: u16, bitrate: u32, edit_lists: bool) -> Result<Self> {
+        let enc = AacEncoder::new(rate, channels, bitrate)?;
+        let delay = enc.encoder_delay() as usize;
+        // Keep the priming of the first unit kept silent: its window must not reach input.
+        let drop_units = if edit_lists { 0 } else { delay.saturating_sub(AAC_FRAME) / AAC_FRAME };
+        let skip = if edit_lists { 0 } else { delay - drop_units * AAC_FRAME };
+        Ok(Encoded { enc, rate, channels, bitrate, units: Vec::new(), edit_lists, skip, drop_units })
     }
 
     fn push(&mut self, pcm: &[f32]) -> Result<()> {
-        self.units.extend(self.enc.encode(pcm)?);
+        let ch = usize::from(self.channels.max(1));
+        let cut = self.skip.min(pcm.len() / ch);
+        self.skip -= cut;
+        self.units.extend(self.enc.encode(&pcm[cut * ch..])?);
         Ok(())
     }
 
@@ -127,12 +148,31 @@ impl Encoded {
         self.units.extend(self.enc.flush()?);
         let delay = self.enc.encoder_delay();
         let rate = self.rate as f64;
-        let packets = self
-            .units
-            .into_iter()
-            .enumerate()
-            .map(|(i, au)| (((i * AAC_FRAME) as f64 - delay as f64) / rate, au, AAC_FRAME as u32))
-            .collect();
+        let (packets, edit) = if self.edit_lists {
+            let packets = self
+                .units
+                .into_iter()
+                .enumerate()
+                .map(|(i, au)| (((i * AAC_FRAME) as f64 - delay as f64) / rate, au, AAC_FRAME as u32))
+                .collect();
+            (packets, Some(EditSpec { media_time: delay as i64, duration_secs: duration }))
+        } else {
+            // Exactly `duration` of samples: whole units, the last one's duration cut short.
+            let total = (duration * rate).round() as usize;
+            let kept = total.div_ceil(AAC_FRAME);
+            let packets = self
+                .units
+                .into_iter()
+                .skip(self.drop_units)
+                .take(kept)
+                .enumerate()
+                .map(|(i, au)| {
+                    let left = total.saturating_sub(i * AAC_FRAME).min(AAC_FRAME);
+                    ((i * AAC_FRAME) as f64 / rate, au, left as u32)
+                })
+                .collect();
+            (packets, None)
+        };
         Ok(PreparedAudio {
             spec: Some(AudioTrackSpec {
                 sample_rate: self.rate,
@@ -140,7 +180,7 @@ impl Encoded {
                 timescale: self.rate,
                 asc: self.enc.audio_specific_config(),
                 avg_bitrate: self.bitrate,
-                edit: Some(EditSpec { media_time: delay as i64, duration_secs: duration }),
+                edit,
             }),
             track: None,
             packets,
@@ -227,7 +267,7 @@ fn transcode(
     }
     // The output's audio lasts exactly as long as its video: pad with silence or cut.
     out.resize(target * ch, 0.0);
-    let mut enc = Encoded::new(out_rate, out_channels, bitrate)?;
+    let mut enc = Encoded::new(out_rate, out_channels, bitrate, plan.edit_lists)?;
     enc.push(&out)?;
     enc.finish(plan.duration)
 }
