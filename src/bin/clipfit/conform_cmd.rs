@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use clipfit::pipeline::{conform, ConformReport};
 use clipfit::plan::{AudioPolicy, ConformOptions, FitMode, ShortPolicy};
-use clipfit::profile::Profile;
+use clipfit::profile::{check, Profile, Violation};
 
 use crate::output;
 use crate::progress::Bar;
@@ -31,7 +31,8 @@ pub struct ConformArgs {
 /// How to convert: shared by `conform` and `post`.
 #[derive(Args, Clone, Debug)]
 pub struct ConformFlags {
-    /// A built-in profile name (tiktok) or the path of a TOML profile.
+    /// A built-in profile name (see `clipfit profiles`), the path of a TOML profile, or
+    /// several separated by commas (tiktok,reels,shorts: one file that satisfies them all).
     #[arg(long, default_value = "tiktok")]
     pub profile: String,
     /// How to fit a picture of another shape: fill and crop, pad with black, or blur-fill.
@@ -72,9 +73,24 @@ impl ConformFlags {
         }
     }
 
-    /// The profile these flags name, with the size limit applied.
-    pub fn profile(&self) -> anyhow::Result<Profile> {
-        Ok(Profile::load(&self.profile)?.with_max_size_mb(self.max_size_mb))
+    /// The profiles these flags name, each with the size limit applied.
+    pub fn profiles(&self) -> anyhow::Result<Vec<Profile>> {
+        Ok(Profile::load_list(&self.profile)?.into_iter().map(|p| p.with_max_size_mb(self.max_size_mb)).collect())
+    }
+}
+
+/// A finished conform and, when several profiles were named, the output's verdict for each.
+pub struct Conformed {
+    /// What the library did.
+    pub report: ConformReport,
+    /// (profile name, violations of the output) per named profile, when there are several.
+    pub per_profile: Vec<(String, Vec<Violation>)>,
+}
+
+impl Conformed {
+    /// True when the output breaks no rule of any profile.
+    pub fn ready(&self) -> bool {
+        self.report.output_violations.is_empty() && self.per_profile.iter().all(|(_, v)| v.is_empty())
     }
 }
 
@@ -84,17 +100,24 @@ pub fn conform_with_progress(
     output: &Path,
     flags: &ConformFlags,
     json: bool,
-) -> anyhow::Result<ConformReport> {
-    let profile = flags.profile()?;
+) -> anyhow::Result<Conformed> {
+    let profiles = flags.profiles()?;
+    let profile = Profile::intersect(&profiles)?;
     let bar = Bar::new(!json);
     let result = conform(input, output, &profile, &flags.options(), &bar)
         .with_context(|| format!("cannot conform {}", input.display()));
     bar.finish();
-    result
+    let report = result?;
+    // The intersection holds exactly when each profile does; each is checked all the same.
+    let per_profile = match profiles.as_slice() {
+        [_] => Vec::new(),
+        several => several.iter().map(|p| (p.name.clone(), check(&report.output_info, p))).collect(),
+    };
+    Ok(Conformed { report, per_profile })
 }
 
 pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
-    let report = match conform_with_progress(&args.input, &args.output, &args.flags, args.json) {
+    let done = match conform_with_progress(&args.input, &args.output, &args.flags, args.json) {
         Ok(r) => r,
         Err(err) if args.json => {
             println!("{}", output::json_error(&args.input, &err));
@@ -102,8 +125,18 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         }
         Err(err) => return Err(err),
     };
+    let report = &done.report;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut out = serde_json::to_value(report)?;
+        if let (Some(obj), false) = (out.as_object_mut(), done.per_profile.is_empty()) {
+            let profiles: Vec<serde_json::Value> = done
+                .per_profile
+                .iter()
+                .map(|(p, v)| serde_json::json!({ "profile": p, "ready": v.is_empty(), "violations": v }))
+                .collect();
+            obj.insert("profiles".into(), profiles.into());
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         let info = &report.output_info;
         println!(
@@ -123,6 +156,12 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         for v in &report.output_violations {
             eprintln!("warning: output breaks {}: {}", v.rule, v.message);
         }
+        for (profile, violations) in &done.per_profile {
+            match violations.as_slice() {
+                [] => println!("  ready for {profile}"),
+                vs => vs.iter().for_each(|v| eprintln!("warning: output breaks {profile} {}: {}", v.rule, v.message)),
+            }
+        }
     }
-    Ok(ExitCode::from(if report.output_violations.is_empty() { 0 } else { 1 }))
+    Ok(ExitCode::from(if done.ready() { 0 } else { 1 }))
 }

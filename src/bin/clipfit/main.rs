@@ -7,6 +7,7 @@ mod check_cmd;
 mod conform_cmd;
 mod output;
 mod post_cmd;
+mod profiles_cmd;
 mod progress;
 mod upload_cmd;
 
@@ -34,6 +35,8 @@ enum Command {
     Post(post_cmd::PostArgs),
     /// Manage TikTok credentials.
     Auth(upload_cmd::AuthArgs),
+    /// List the built-in profiles (name, summary, sources).
+    Profiles(profiles_cmd::ProfilesArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => upload_cmd::run_upload(&args, upload_cmd::tiktok_precheck),
         Command::Post(args) => post_cmd::run(args),
         Command::Auth(args) => upload_cmd::run_auth(&args),
+        Command::Profiles(args) => profiles_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
