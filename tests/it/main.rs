@@ -6,4 +6,5 @@ mod fuzz_regressions;
 mod helpers;
 mod malformed;
 mod probe_vs_ffprobe;
+mod profiles;
 mod robust;
