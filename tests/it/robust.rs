@@ -79,6 +79,8 @@ const CLASSES: &[(&str, &str, bool)] = &[
     ("audio_no_stsd.mp4", "ignored_track", true),
     ("audio_empty_stsd.mp4", "ignored_track", false), // FFmpeg refuses the whole file
     ("slowmo_fullrange_51.mp4", "", false),
+    ("svc_prefix_nal.mp4", "", true),
+    ("prefix_nal_embedded_annexb.mp4", "", true),
 ];
 
 #[test]
@@ -213,4 +215,32 @@ fn trailing_data_is_tolerated_only_when_nothing_needed_is_in_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("moov") && err.contains("impossible size"), "{err}");
+}
+
+/// `ipcm` 24-bit little-endian, its sample size only in `pcmC`: the output carries the
+/// 1 kHz tone (FFmpeg's `sine`, amplitude 1/8: RMS −21 dBFS), not noise read as 16-bit.
+#[test]
+fn iso_pcm_takes_its_format_from_pcmc() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    conform_json(&robust("ipcm_24le_pcmc.mov"), &out);
+    let pcm = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-ss", "0.2", "-t", "1.5", "-ac", "1", "-f", "f32le", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    let x: Vec<f32> = pcm.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    assert!(x.len() > 44_100, "{} samples", x.len());
+    let rms = (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+    let db = 20.0 * rms.log10();
+    assert!((db + 21.0).abs() < 1.5, "RMS {db:.1} dBFS, expected about -21 (a 1 kHz sine at 1/8)");
+    let crossings = x.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count() as f64;
+    let hz = crossings / 2.0 / (x.len() as f64 / 44_100.0);
+    assert!((hz - 1000.0).abs() < 20.0, "dominant frequency {hz:.0} Hz, expected 1000");
 }
