@@ -41,12 +41,12 @@ fn check_count(count: u64, place: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the sample list from an `stbl` payload.
-pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
+/// Builds the sample list from an `stbl` payload, for a file of `file_len` bytes.
+pub fn build(stbl: &[u8], place: &str, depth: usize, file_len: u64) -> Result<Vec<Sample>> {
     if let Some(samples) = coalesced_pcm(stbl, place, depth)? {
         return Ok(samples);
     }
-    let sizes = read_sizes(stbl, place, depth)?;
+    let sizes = read_sizes(stbl, place, depth, file_len)?;
     let n = sizes.len();
     let mut samples: Vec<Sample> = sizes
         .into_iter()
@@ -75,7 +75,7 @@ pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
     Ok(samples)
 }
 
-fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
+fn read_sizes(stbl: &[u8], place: &str, depth: usize, file_len: u64) -> Result<Vec<u32>> {
     if let Some(stsz) = find(stbl, b"stsz", place, depth)? {
         let p = format!("{place}/stsz");
         let mut r = Reader::new(stsz.payload, &p);
@@ -86,6 +86,14 @@ fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
         if fixed != 0 {
             if fixed > MAX_SAMPLE_SIZE {
                 return Err(Error::limit(&p, format!("sample size {fixed} exceeds {MAX_SAMPLE_SIZE}")));
+            }
+            // A fixed size lets a 20-byte stsz claim millions of samples; they must at
+            // least fit in the file before a table entry is allocated for each.
+            if count.saturating_mul(u64::from(fixed)) > file_len {
+                return Err(Error::malformed(
+                    &p,
+                    format!("{count} samples of {fixed} bytes cannot fit in a file of {file_len} bytes"),
+                ));
             }
             return Ok(vec![fixed; count as usize]);
         }

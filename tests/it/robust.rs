@@ -244,3 +244,45 @@ fn iso_pcm_takes_its_format_from_pcmc() {
     let hz = crossings / 2.0 / (x.len() as f64 / 44_100.0);
     assert!((hz - 1000.0).abs() < 20.0, "dominant frequency {hz:.0} Hz, expected 1000");
 }
+
+/// Three damaged AAC packets in the middle: replaced by silence of their length (the tone
+/// is silent there and the audio still lasts as long as the video), said in a warning.
+#[test]
+fn damaged_audio_packets_become_silence() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let src = fixture("landscape_bframes.mp4");
+    let mut data = std::fs::read(&src).unwrap();
+    let demux = clipfit::demux::Mp4Demuxer::open(&src).unwrap();
+    let a = demux.info().audio_index().unwrap();
+    let packets = demux.samples(a)[60..63].to_vec();
+    for s in &packets {
+        data[s.offset as usize..(s.offset + u64::from(s.size)) as usize].fill(0xff);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad_aac.mp4");
+    std::fs::write(&input, data).unwrap();
+    let out = dir.path().join("out.mp4");
+    let report = conform_json(&input, &out);
+    let w = report["warnings"].to_string();
+    assert!(w.contains("concealed_audio") && w.contains("3 of"), "{w}");
+    decodes_cleanly(&out);
+    let pcm = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-ac", "1", "-f", "f32le", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    let x: Vec<f32> = pcm.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let rms = |from: f64, to: f64| {
+        let part = &x[(from * 44_100.0) as usize..(to * 44_100.0) as usize];
+        (part.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / part.len() as f64).sqrt()
+    };
+    // Packets 60..63 of 1024 samples at 48 kHz: 1.28 s to 1.344 s.
+    assert!(rms(1.29, 1.33) < 0.01, "damaged packets should be silent, RMS {}", rms(1.29, 1.33));
+    assert!(rms(0.5, 1.0) > 0.1 && rms(2.0, 3.0) > 0.1, "the tone is there before and after");
+    assert!((x.len() as f64 / 44_100.0 - 4.0).abs() < 0.05, "audio lasts {} s", x.len() as f64 / 44_100.0);
+}
