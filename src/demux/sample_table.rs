@@ -361,3 +361,48 @@ fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32,
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((body.len() + 12) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(body);
+        b
+    }
+
+    /// stsz (fixed `size`, `count`), one stts run, one chunk holding everything.
+    fn stbl(size: u32, count: u32) -> Vec<u8> {
+        let mut stbl = full_box(b"stsz", &[size.to_be_bytes(), count.to_be_bytes()].concat());
+        stbl.extend(full_box(b"stts", &[1u32.to_be_bytes(), count.to_be_bytes(), 512u32.to_be_bytes()].concat()));
+        stbl.extend(full_box(b"stsc", &[1u32, 1, count, 1].map(u32::to_be_bytes).concat()));
+        stbl.extend(full_box(b"stco", &[1u32, 0].map(u32::to_be_bytes).concat()));
+        stbl
+    }
+
+    #[test]
+    fn fixed_size_samples_must_fit_in_the_file() {
+        // 3 million samples of 100 bytes claimed by a 60-byte table in a 1 MB file.
+        let err = build(&stbl(100, 3_000_000), "stbl", 5, 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("cannot fit"), "{err}");
+        // The same table for a file that can hold them is read.
+        let samples = build(&stbl(100, 1000), "stbl", 5, 1 << 20).unwrap();
+        assert_eq!(samples.len(), 1000);
+        assert_eq!(samples[999].offset, 99_900);
+        assert_eq!(samples[999].dts, 999 * 512);
+    }
+
+    #[test]
+    fn stsc_runs_past_the_chunk_table_are_bounded() {
+        // first_chunk of the second run far beyond the single chunk: no 4-billion loop.
+        let mut t = full_box(b"stsz", &[10u32.to_be_bytes(), 2u32.to_be_bytes()].concat());
+        t.extend(full_box(b"stts", &[1u32, 2, 512].map(u32::to_be_bytes).concat()));
+        t.extend(full_box(b"stsc", &[2u32, 1, 2, 1, 0xffff_fff0, 1, 2].map(u32::to_be_bytes).concat()));
+        t.extend(full_box(b"stco", &[1u32, 0].map(u32::to_be_bytes).concat()));
+        let samples = build(&t, "stbl", 5, 1000).unwrap();
+        assert_eq!(samples.len(), 2);
+    }
+}

@@ -286,3 +286,24 @@ fn damaged_audio_packets_become_silence() {
     assert!(rms(0.5, 1.0) > 0.1 && rms(2.0, 3.0) > 0.1, "the tone is there before and after");
     assert!((x.len() as f64 / 44_100.0 - 4.0).abs() < 0.05, "audio lasts {} s", x.len() as f64 / 44_100.0);
 }
+
+/// A `trun` without `data_offset` continues after the previous run (14496-12 8.8.8.1):
+/// FFmpeg 5.1 reads it as offset 0, so the oracle is the same samples with explicit
+/// offsets, which must give the same pictures.
+#[test]
+fn implicit_trun_offsets_read_the_same_samples() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("explicit.mp4");
+    let b = dir.path().join("implicit.mp4");
+    conform_json(&robust("frag_multi_trun.mp4"), &a);
+    conform_json(&robust("frag_multi_trun_implicit.mp4"), &b);
+    let (fa, fb) = (gray_every(&a, "null", 1), gray_every(&b, "null", 1));
+    assert_eq!(fa.len(), fb.len());
+    for (k, (x, y)) in fa.iter().zip(&fb).enumerate() {
+        assert!(mad(x, y) < 0.01, "frame {k} differs");
+    }
+}
