@@ -281,9 +281,12 @@ fn damaged_audio_packets_become_silence() {
         let part = &x[(from * 44_100.0) as usize..(to * 44_100.0) as usize];
         (part.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / part.len() as f64).sqrt()
     };
-    // Packets 60..63 of 1024 samples at 48 kHz: 1.28 s to 1.344 s.
-    assert!(rms(1.29, 1.33) < 0.01, "damaged packets should be silent, RMS {}", rms(1.29, 1.33));
-    assert!(rms(0.5, 1.0) > 0.1 && rms(2.0, 3.0) > 0.1, "the tone is there before and after");
+    // Packets 60..63 of 1024 samples at 48 kHz: 1.28 s to 1.344 s of media, shown 21 ms
+    // earlier (the priming edit); the codecs' overlap smears the edges, so look for the
+    // quietest 10 ms around there.
+    let quietest = (0..20).map(|k| rms(1.2 + k as f64 * 0.01, 1.21 + k as f64 * 0.01)).fold(1.0, f64::min);
+    assert!(quietest < 0.01, "damaged packets should be silent, quietest RMS {quietest}");
+    assert!(rms(0.5, 1.0) > 0.05 && rms(2.0, 3.0) > 0.05, "the tone (RMS 0.088) is there before and after");
     assert!((x.len() as f64 / 44_100.0 - 4.0).abs() < 0.05, "audio lasts {} s", x.len() as f64 / 44_100.0);
 }
 
