@@ -2,7 +2,8 @@
 # Regenerates the fixtures in testdata/ with FFmpeg (a fixture maker only: clipfit never
 # calls FFmpeg). Every fixture is small; see testdata/README.md for what each one exercises.
 set -euo pipefail
-cd "$(dirname "$0")/../testdata"
+HERE="$(cd "$(dirname "$0")" && pwd)"  # absolute: the sections below change directory
+cd "$HERE/../testdata"
 FF="ffmpeg -hide_banner -loglevel error -y"
 # A moving test pattern with a 1 kHz beep each second (the beep starts on the frame where
 # the picture flashes white is not needed here; sync clips are made separately below).
@@ -90,7 +91,7 @@ ls -la
 # codec config (AAC AudioSpecificConfig, ALAC cookie, dfLa body; empty for MP3), then one
 # record per MP4 sample. Raw PCM is headerless sample data.
 # A "burst" is 1 kHz at -6 dBFS from 0.5 s to 1.5 s in a 2 s clip, silence around it.
-cd "$(dirname "$0")/../testdata"
+cd "$HERE/../testdata"
 mkdir -p audio && cd audio
 burst() { echo "aevalsrc=if(between(t\,0.5\,1.5)\,0.5*sin(2*PI*1000*t)\,0):s=$1:d=2"; }
 $FF -f lavfi -i "$(burst 48000)" -ac 2 -c:a aac -b:a 96k aac_lc_48k_stereo.m4a
@@ -165,4 +166,4 @@ for f in sorted(glob.glob('*.m4a') + glob.glob('*.mp4')):
     print(f, etype, len(cfg), len(pk))
 PY
 ls -la
-../../scripts/make-robust-fixtures.sh  # robustness fixtures (testdata/robust/); the cwd here is testdata/audio
+"$HERE/make-robust-fixtures.sh"  # robustness fixtures (testdata/robust/, see testdata/README.md)

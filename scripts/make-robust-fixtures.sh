@@ -1068,3 +1068,208 @@ for f in *.mp4; do
 done
 echo "frag_with_captions.mp4 cues: $(ffmpeg -v error -i frag_with_captions.mp4 -map 0:s -f srt - | grep -v -- '-->' | tr -s '\n' ' ')"
 echo "(expected to fail: corrupt_nal_mid, audio_no_stsd, audio_empty_stsd, and FFmpeg 5.1 misreads frag_multi_trun_implicit)"
+
+# ---------------------------------------------------------------------------------------
+# 16/17. Slow-motion framings of SVC prefix NAL units (nal_unit_type 14, 4 bytes: the
+#    header + a 3-byte svc extension) in an otherwise plain 2 s High clip (CABAC, 8x8dct,
+#    no B-frames) + AAC. Only the video samples change; audio bytes are kept and its stco
+#    re-pointed.
+#    svc_prefix_nal.mp4 (Android/Qualcomm style): before every slice NAL (types 1 and 5)
+#    of every sample, a separate length-prefixed prefix NAL whose nal_ref_idc is the
+#    slice's: 6e c0 80 0f before an IDR slice, 4e c0 80 2f before a P slice.
+#    prefix_nal_embedded_annexb.mp4 (Samsung style): each video sample is ONE 4-byte-length
+#    unit = the prefix NAL (6e c0 80 0f on keyframes, 0e c0 80 0f otherwise) immediately
+#    followed by the sample's real NAL units in Annex-B form (00 00 00 01 before each).
+#    The avcC keeps the normal SPS/PPS in both.
+cd "$TMP"
+$FF $(src 2) $(tone 2) $V -profile:v high -x264-params bframes=0:cabac=1:8x8dct=1 $A \
+  -movflags +faststart svc_src.mp4
+py "$OUT/svc_prefix_nal.mp4" "$OUT/prefix_nal_embedded_annexb.mp4" <<'PY'
+import sys, struct
+from mp4box import *
+SVC_IDR, SVC_NON_IDR = b'\xc0\x80\x0f', b'\xc0\x80\x2f'
+
+
+def units(sample):
+    """The NAL units of a sample with 4-byte lengths (they must cover it exactly)."""
+    i, out = 0, []
+    while i < len(sample):
+        n = int.from_bytes(sample[i:i + 4], 'big')
+        out.append(sample[i + 4:i + 4 + n])
+        i += 4 + n
+    assert i == len(sample)
+    return out
+
+
+def lp(nal):
+    return len(nal).to_bytes(4, 'big') + nal
+
+
+def svc_prefixed(sample, sync):
+    out = b''
+    for nal in units(sample):
+        t = nal[0] & 0x1f
+        if t in (1, 5):   # nal_ref_idc of the slice, type 14, svc extension
+            out += lp(bytes([nal[0] & 0x60 | 14]) + (SVC_IDR if t == 5 else SVC_NON_IDR))
+        out += lp(nal)
+    return out
+
+
+def annexb_in_one_unit(sample, sync):
+    nl = units(sample)
+    # no NAL may contain or end into a start code, so 00 00 00 01 is an unambiguous boundary
+    assert all(b'\0\0\1' not in n and b'\0\0\0' not in n and n[-1] for n in nl)
+    return lp((b'\x6e\xc0\x80\x0f' if sync else b'\x0e\xc0\x80\x0f') +
+              b''.join(b'\0\0\0\1' + n for n in nl))
+
+
+for path, fn in zip(sys.argv[1:], (svc_prefixed, annexb_in_one_unit)):
+    boxes, d = load('svc_src.mp4')
+    mdat = find(boxes, 'mdat')
+    traks = findall(boxes, 'trak')
+    v = [t for t in traks if t.find('mdia/minf/vmhd')][0]
+    tab = {id(t): track_samples(t) for t in traks}
+    order = sorted(((s['offset'], t, k) for t in traks for k, s in enumerate(tab[id(t)])),
+                   key=lambda x: x[0])
+    o = mdat.pos + mdat.hdr
+    chunks = []
+    for off, t, k in order:           # the samples tile the mdat, in file order
+        s = tab[id(t)][k]
+        assert off == o and s['size']
+        b = d[off:off + s['size']]
+        chunks.append(fn(b, s['sync']) if t is v else b)
+        o += s['size']
+    assert o == mdat.pos + mdat.size
+    new, offs = new_mdat(chunks)
+    where = {off: (n, len(c)) for (off, t, k), n, c in zip(order, offs, chunks)}
+    set_track_samples(v, [dict(s, offset=where[s['offset']][0], size=where[s['offset']][1])
+                          for s in tab[id(v)]])
+    for t in traks:                   # other tracks: same bytes, chunk offsets re-pointed
+        if t is not v:
+            co = t.find('mdia/minf/stbl/stco')
+            n = struct.unpack('>I', co.data[4:8])[0]
+            co.data[8:] = b''.join(struct.pack('>I', where[x][0]) for x in u32s(co, 8, n))
+    boxes[boxes.index(mdat)] = new
+    save(path, boxes)
+PY
+
+cd "$OUT"
+TMP="$TMP" py <<'PY'
+import os
+from mp4box import *
+
+def say(f, msg):
+    print('%-28s %s' % (f, msg))
+
+def units(sample):
+    i, out = 0, []
+    while i < len(sample):
+        n = int.from_bytes(sample[i:i + 4], 'big'); out.append(sample[i + 4:i + 4 + n]); i += 4 + n
+    assert i == len(sample)
+    return out
+
+def samples(path):
+    b, d = load(path)
+    out = []
+    for t in findall(b, 'trak'):
+        out.append((bool(t.find('mdia/minf/vmhd')),
+                    [(d[s['offset']:s['offset'] + s['size']], s['sync']) for s in track_samples(t)]))
+    return out
+
+src = samples(os.environ['TMP'] + '/svc_src.mp4')
+sv = [s for vid, s in src if vid][0]
+
+f = 'svc_prefix_nal.mp4'; got = samples(f)
+assert [s for vid, s in got if not vid] == [s for vid, s in src if not vid]
+gv = [s for vid, s in got if vid][0]
+assert len(gv) == len(sv) and [k for _, k in gv] == [k for _, k in sv]
+npre = 0
+for (g, _), (s, _) in zip(gv, sv):
+    nl = units(g)
+    assert [n for n in nl if n[0] & 0x1f != 14] == units(s)
+    for k, n in enumerate(nl):
+        t = n[0] & 0x1f
+        if t in (1, 5):
+            p = nl[k - 1]
+            assert k and len(p) == 4 and p[0] == (n[0] & 0x60 | 14)
+            assert p[1:] == (b'\xc0\x80\x0f' if t == 5 else b'\xc0\x80\x2f')
+            npre += 1
+        elif t == 14:
+            assert nl[k + 1][0] & 0x1f in (1, 5)
+say(f, '%d video samples, %d prefix NALs (one per slice, ref_idc = slice\'s); NAL types '
+    'sample 0 %s, 1 %s; prefixes %s / %s; slices and audio == source' %
+    (len(gv), npre, [n[0] & 31 for n in units(gv[0][0])], [n[0] & 31 for n in units(gv[1][0])],
+     units(gv[0][0])[1].hex(' '), units(gv[1][0])[0].hex(' ')))
+
+f = 'prefix_nal_embedded_annexb.mp4'; got = samples(f)
+assert [s for vid, s in got if not vid] == [s for vid, s in src if not vid]
+gv = [s for vid, s in got if vid][0]
+assert len(gv) == len(sv) and [k for _, k in gv] == [k for _, k in sv]
+for (g, key), (s, _) in zip(gv, sv):
+    u = units(g)
+    assert len(u) == 1 and u[0][:4] == (b'\x6e\xc0\x80\x0f' if key else b'\x0e\xc0\x80\x0f')
+    assert u[0][4:].split(b'\0\0\0\1') == [b''] + units(s)
+say(f, '%d video samples, each one unit: prefix NAL + Annex-B NALs == source; '
+    'keyframe starts %s, P-frame starts %s' % (len(gv), gv[0][0][:14].hex(' '), gv[1][0][:10].hex(' ')))
+PY
+for f in svc_prefix_nal.mp4 prefix_nal_embedded_annexb.mp4; do
+  s=$(stat -c %s "$f")
+  e=$(ffmpeg -v error -i "$f" -f null - 2>&1) && rc=0 || rc=$?
+  if [ -z "$e" ] && [ $rc = 0 ]; then r="decode OK"; else
+    r="decode rc=$rc, $(printf '%s\n' "$e" | grep -c .) error lines, first: $(printf '%s\n' "$e" | head -1)"; fi
+  n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_frames,nb_read_frames \
+        -of compact=p=0:nk=1 "$f" 2>/dev/null || true)
+  m=$(ffmpeg -v error -i "$f" -map 0:v -f md5 - 2>/dev/null || true)
+  [ "$m" = "$(ffmpeg -v error -i "$TMP/svc_src.mp4" -map 0:v -f md5 -)" ] && m="== source" || m="!= source"
+  printf '%-28s %7d B | %s | video samples|frames decoded %s, pictures %s\n' "$f" "$s" "$r" "$n" "$m"
+done
+
+# ---------------------------------------------------------------------------------------
+# ISO/IEC 23003-5 integer PCM: `ipcm` whose 24-bit little-endian sample size lives only in
+# its `pcmC` box (a reader that ignores pcmC decodes 16-bit noise). Made from FFmpeg's MOV
+# `in24` (little-endian via `enda`): the sample entry is renamed and a pcmC appended, every
+# ancestor's size grown to match (moov is last, so no sample moves).
+cd "$OUT"
+$FF $(src 2) -f lavfi -i "sine=frequency=1000:sample_rate=8000:duration=2" $V -c:a pcm_s24le -ac 1 "$TMP/in24.mov"
+python3 - "$TMP/in24.mov" ipcm_24le_pcmc.mov <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+def children(start, end):
+    i = start
+    while i + 8 <= end:
+        size, typ = struct.unpack('>I4s', d[i:i+8])
+        yield typ, i, i + size
+        i += size
+path = []
+def walk(start, end, want):
+    for typ, s, e in children(start, end):
+        if typ == want[0]:
+            path.append(s)
+            if len(want) == 1:
+                return s, e
+            inner = s + 8 + (8 if typ == b'stsd' else 0)
+            r = walk(inner, e, want[1:])
+            if r:
+                return r
+            path.pop()
+moov = next((s, e) for t, s, e in children(0, len(d)) if t == b'moov')
+assert moov[1] == len(d), 'moov must be last'
+found = None
+for t, s, e in children(moov[0] + 8, moov[1]):
+    if t != b'trak':
+        continue
+    path = [moov[0], s]
+    r = walk(s + 8, e, [b'mdia', b'minf', b'stbl', b'stsd', b'in24'])
+    if r:
+        found = r
+        break
+s, e = found
+pcmc = struct.pack('>I4sIBB', 14, b'pcmC', 0, 1, 24)  # FullBox 0, little-endian, 24 bits
+d[s+4:s+8] = b'ipcm'
+d[e:e] = pcmc
+for p in path:  # every ancestor, the entry itself included
+    size = struct.unpack('>I', d[p:p+4])[0]
+    d[p:p+4] = struct.pack('>I', size + len(pcmc))
+open(sys.argv[2], 'wb').write(d)
+print('ipcm_24le_pcmc.mov: ipcm entry with pcmC (24-bit LE),', len(d), 'bytes')
+PY

@@ -5,8 +5,9 @@
 pub const MAX_BOX_DEPTH: usize = 16;
 /// Largest `moov` (or any metadata box) read into memory: 256 MiB.
 pub const MAX_METADATA_BOX: u64 = 256 << 20;
-/// Most samples in one track (10 min at 1000 fps is 600,000).
-pub const MAX_SAMPLES_PER_TRACK: u64 = 20_000_000;
+/// Most samples in one track: 6 hours of 48 kHz AAC is about a million packets, 10 min at
+/// 1000 fps 600,000. At 32 bytes a sample, the index stays under 128 MB.
+pub const MAX_SAMPLES_PER_TRACK: u64 = 4_000_000;
 /// Most tracks in one file.
 pub const MAX_TRACKS: usize = 64;
 /// Largest single sample (one coded frame or audio packet): 64 MiB.
@@ -29,3 +30,6 @@ pub const MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS: usize = 64;
 pub const MAX_CONCEALED_SHARE: f64 = 0.05;
 /// Longest run of pictures, in seconds, that may fail to decode in a row.
 pub const MAX_CONCEALED_RUN_SECS: f64 = 1.0;
+/// Longest silence (in frames) put in for one audio packet that fails to decode: a packet
+/// is at most a few thousand frames; a hostile duration must not allocate more.
+pub const MAX_CONCEALED_AUDIO_FRAMES: u64 = 1 << 16;

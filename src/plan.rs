@@ -426,7 +426,10 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
         Some(mb) => profile.max_file_size.min(mb.saturating_mul(1_000_000)),
         None => profile.max_file_size,
     };
-    let video_rules_broken = VIDEO_RULES.iter().any(|r| has(r)) || trimmed;
+    // A copied bitstream keeps one avcC: a stream whose parameter sets change between
+    // sample descriptions can only be rebuilt.
+    let several_descriptions = info.video().is_some_and(|v| !v.more_parameter_sets.is_empty());
+    let video_rules_broken = VIDEO_RULES.iter().any(|r| has(r)) || trimmed || several_descriptions;
     // The peak rule counts audio too: a copied video must leave room for new audio.
     let peak_broken = has("bitrate_peak");
     let size_broken = has("file_size");

@@ -219,7 +219,7 @@ impl Mp4Demuxer {
             ));
         };
         let moov = read_box(file.as_mut(), &moov_box, &path)?;
-        let (mut tracks, defaults) = parse_moov(&moov, &mut warnings)?;
+        let (mut tracks, defaults) = parse_moov(&moov, len, &mut warnings)?;
         let mut fragmented = false;
         let mut next_dts: Vec<i64> = tracks.iter().map(track::Track::end_dts).collect();
         for b in top.iter().filter(|b| &b.kind == b"moof") {
@@ -288,7 +288,7 @@ impl Mp4Demuxer {
 
 type MoovParts = (Vec<Track>, Vec<fragments::TrackDefaults>);
 
-fn parse_moov(moov: &[u8], warnings: &mut Vec<Warning>) -> Result<MoovParts> {
+fn parse_moov(moov: &[u8], file_len: u64, warnings: &mut Vec<Warning>) -> Result<MoovParts> {
     let mvhd = boxes::require(moov, b"mvhd", "moov", 1)?;
     let mut r = bytes::Reader::new(mvhd.payload, "moov/mvhd");
     let (v, _) = r.version_flags()?;
@@ -307,7 +307,7 @@ fn parse_moov(moov: &[u8], warnings: &mut Vec<Warning>) -> Result<MoovParts> {
                     return Err(Error::limit("moov", format!("more than {MAX_TRACKS} tracks")));
                 }
                 let place = format!("moov/trak[{}]", tracks.len() + 1);
-                tracks.push(track::parse_trak(b.payload, movie_timescale, &place, 2, warnings)?);
+                tracks.push(track::parse_trak(b.payload, movie_timescale, &place, 2, file_len, warnings)?);
             }
             b"mvex" => defaults = fragments::parse_mvex(b.payload, "moov/mvex", 2)?,
             _ => {}

@@ -41,12 +41,12 @@ fn check_count(count: u64, place: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the sample list from an `stbl` payload.
-pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
+/// Builds the sample list from an `stbl` payload, for a file of `file_len` bytes.
+pub fn build(stbl: &[u8], place: &str, depth: usize, file_len: u64) -> Result<Vec<Sample>> {
     if let Some(samples) = coalesced_pcm(stbl, place, depth)? {
         return Ok(samples);
     }
-    let sizes = read_sizes(stbl, place, depth)?;
+    let sizes = read_sizes(stbl, place, depth, file_len)?;
     let n = sizes.len();
     let mut samples: Vec<Sample> = sizes
         .into_iter()
@@ -75,7 +75,7 @@ pub fn build(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<Sample>> {
     Ok(samples)
 }
 
-fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
+fn read_sizes(stbl: &[u8], place: &str, depth: usize, file_len: u64) -> Result<Vec<u32>> {
     if let Some(stsz) = find(stbl, b"stsz", place, depth)? {
         let p = format!("{place}/stsz");
         let mut r = Reader::new(stsz.payload, &p);
@@ -86,6 +86,14 @@ fn read_sizes(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<u32>> {
         if fixed != 0 {
             if fixed > MAX_SAMPLE_SIZE {
                 return Err(Error::limit(&p, format!("sample size {fixed} exceeds {MAX_SAMPLE_SIZE}")));
+            }
+            // A fixed size lets a 20-byte stsz claim millions of samples; they must at
+            // least fit in the file before a table entry is allocated for each.
+            if count.saturating_mul(u64::from(fixed)) > file_len {
+                return Err(Error::malformed(
+                    &p,
+                    format!("{count} samples of {fixed} bytes cannot fit in a file of {file_len} bytes"),
+                ));
             }
             return Ok(vec![fixed; count as usize]);
         }
@@ -352,4 +360,49 @@ fn chunk_layout(stbl: &[u8], place: &str, depth: usize) -> Result<Vec<(u64, u32,
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((body.len() + 12) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(body);
+        b
+    }
+
+    /// stsz (fixed `size`, `count`), one stts run, one chunk holding everything.
+    fn stbl(size: u32, count: u32) -> Vec<u8> {
+        let mut stbl = full_box(b"stsz", &[size.to_be_bytes(), count.to_be_bytes()].concat());
+        stbl.extend(full_box(b"stts", &[1u32.to_be_bytes(), count.to_be_bytes(), 512u32.to_be_bytes()].concat()));
+        stbl.extend(full_box(b"stsc", &[1u32, 1, count, 1].map(u32::to_be_bytes).concat()));
+        stbl.extend(full_box(b"stco", &[1u32, 0].map(u32::to_be_bytes).concat()));
+        stbl
+    }
+
+    #[test]
+    fn fixed_size_samples_must_fit_in_the_file() {
+        // 3 million samples of 100 bytes claimed by a 60-byte table in a 1 MB file.
+        let err = build(&stbl(100, 3_000_000), "stbl", 5, 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("cannot fit"), "{err}");
+        // The same table for a file that can hold them is read.
+        let samples = build(&stbl(100, 1000), "stbl", 5, 1 << 20).unwrap();
+        assert_eq!(samples.len(), 1000);
+        assert_eq!(samples[999].offset, 99_900);
+        assert_eq!(samples[999].dts, 999 * 512);
+    }
+
+    #[test]
+    fn stsc_runs_past_the_chunk_table_are_bounded() {
+        // first_chunk of the second run far beyond the single chunk: no 4-billion loop.
+        let mut t = full_box(b"stsz", &[10u32.to_be_bytes(), 2u32.to_be_bytes()].concat());
+        t.extend(full_box(b"stts", &[1u32, 2, 512].map(u32::to_be_bytes).concat()));
+        t.extend(full_box(b"stsc", &[2u32, 1, 2, 1, 0xffff_fff0, 1, 2].map(u32::to_be_bytes).concat()));
+        t.extend(full_box(b"stco", &[1u32, 0].map(u32::to_be_bytes).concat()));
+        let samples = build(&t, "stbl", 5, 1000).unwrap();
+        assert_eq!(samples.len(), 2);
+    }
 }

@@ -42,6 +42,7 @@ pub fn parse_trak(
     movie_timescale: u32,
     place: &str,
     depth: usize,
+    file_len: u64,
     warnings: &mut Vec<Warning>,
 ) -> Result<Track> {
     let tkhd = require(trak, b"tkhd", place, depth)?;
@@ -137,7 +138,7 @@ pub fn parse_trak(
         Some(SampleEntry::Audio(a)) => TrackKind::Audio(a),
         Some(SampleEntry::Other) | None => TrackKind::Other,
     };
-    let samples = sample_table::build(stbl.payload, &stbl_place, depth + 3)?;
+    let samples = sample_table::build(stbl.payload, &stbl_place, depth + 3, file_len)?;
     Ok(Track { id, handler, enabled: flags & 1 != 0, timescale, edits, rotation, matrix_unusual, kind, samples })
 }
 

@@ -48,17 +48,23 @@ impl Warning {
 }
 
 impl MediaInfo {
-    /// The video track clipfit works on: the first enabled video track.
+    /// The video track clipfit works on: the first enabled video track with samples, else
+    /// the first video track (some muxers leave every track's enabled flag clear).
     pub fn video(&self) -> Option<&VideoInfo> {
-        self.tracks.iter().find_map(|t| match &t.kind {
-            TrackKind::Video(v) if t.enabled => Some(v),
+        self.video_index().and_then(|i| match &self.tracks[i].kind {
+            TrackKind::Video(v) => Some(v),
             _ => None,
         })
     }
 
     /// Index into `tracks` of [`MediaInfo::video`].
     pub fn video_index(&self) -> Option<usize> {
-        self.tracks.iter().position(|t| t.enabled && matches!(t.kind, TrackKind::Video(_)))
+        let video = |t: &TrackInfo| matches!(t.kind, TrackKind::Video(_));
+        self.tracks
+            .iter()
+            .position(|t| t.enabled && t.sample_count > 0 && video(t))
+            .or_else(|| self.tracks.iter().position(|t| t.sample_count > 0 && video(t)))
+            .or_else(|| self.tracks.iter().position(video))
     }
 
     /// The audio track clipfit works on: the first enabled audio track.
@@ -71,10 +77,12 @@ impl MediaInfo {
 
     /// Index into `tracks` of [`MediaInfo::audio`].
     pub fn audio_index(&self) -> Option<usize> {
+        let audio = |t: &TrackInfo| matches!(t.kind, TrackKind::Audio(_));
         self.tracks
             .iter()
-            .position(|t| t.enabled && matches!(t.kind, TrackKind::Audio(_)))
-            .or_else(|| self.tracks.iter().position(|t| matches!(t.kind, TrackKind::Audio(_))))
+            .position(|t| t.enabled && t.sample_count > 0 && audio(t))
+            .or_else(|| self.tracks.iter().position(|t| t.sample_count > 0 && audio(t)))
+            .or_else(|| self.tracks.iter().position(audio))
     }
 }
 

@@ -9,8 +9,8 @@ use crate::codec::audio::downmix::downmix_layout;
 use crate::codec::audio::{downmix, AacEncoder, AudioDecoder, Resampler};
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
-use crate::media::TrackKind;
-use crate::media::TrackTimeline;
+use crate::limits::{MAX_CONCEALED_AUDIO_FRAMES, MAX_CONCEALED_SHARE};
+use crate::media::{TrackKind, TrackTimeline, Warning};
 use crate::mux::{AudioTrackSpec, EditSpec, Mp4Writer, TrackId};
 use crate::plan::{AudioPlan, ConformPlan};
 
@@ -23,11 +23,13 @@ pub struct PreparedAudio {
     track: Option<TrackId>,
     /// (presentation time in seconds, bytes, duration in ticks)
     packets: VecDeque<(f64, Vec<u8>, u32)>,
+    /// What the audio conversion worked around (packets that could not be decoded).
+    pub warnings: Vec<Warning>,
 }
 
 impl PreparedAudio {
     fn none() -> Self {
-        PreparedAudio { spec: None, track: None, packets: VecDeque::new() }
+        PreparedAudio { spec: None, track: None, packets: VecDeque::new(), warnings: Vec::new() }
     }
 
     /// Adds the audio track to `writer` (after the video track, so video is track 1).
@@ -101,6 +103,7 @@ fn copy(demux: &mut Mp4Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
         }),
         track: None,
         packets,
+        warnings: Vec::new(),
     })
 }
 
@@ -184,6 +187,7 @@ impl Encoded {
             }),
             track: None,
             packets,
+            warnings: Vec::new(),
         })
     }
 }
@@ -251,14 +255,39 @@ fn transcode(
         out.extend(r.process(&mixed)?);
         Ok(())
     };
+    let ts = u64::from(demux.timescale(index).max(1));
+    let mut lost = Vec::new();
     for s in &samples {
         if out.len() >= target * ch {
             break;
         }
         demux.read_sample(s, &mut buf)?;
-        let pcm = dec.decode(&buf)?;
+        let pcm = match dec.decode(&buf) {
+            Ok(pcm) => pcm,
+            // A damaged packet becomes silence of its length, as players do; the timeline
+            // after it is unchanged.
+            Err(e @ Error::Codec { .. }) => {
+                lost.push((timeline.present(s.dts as f64 / ts as f64), e));
+                let frames = (u64::from(s.duration) * u64::from(dec.sample_rate().max(1)) / ts)
+                    .min(MAX_CONCEALED_AUDIO_FRAMES) as usize;
+                vec![0.0; frames * dec.channels().max(1) as usize]
+            }
+            Err(e) => return Err(e),
+        };
         convert(pcm, &dec, &mut out, &mut resampler, &mut to_skip)?;
         progress.advance(1);
+    }
+    let mut warnings = Vec::new();
+    if let Some((at, first)) = lost.first() {
+        let what = format!(
+            "{} of {} audio packets could not be decoded (first at {at:.2} s: {first})",
+            lost.len(),
+            samples.len()
+        );
+        if lost.len() as f64 > MAX_CONCEALED_SHARE * samples.len() as f64 {
+            return Err(Error::codec("audio decode", format!("{what}: the sound is too damaged to convert")));
+        }
+        warnings.push(Warning::new("concealed_audio", format!("{what}: each was replaced by silence of its length")));
     }
     let tail = dec.flush()?;
     convert(tail, &dec, &mut out, &mut resampler, &mut to_skip)?;
@@ -269,7 +298,9 @@ fn transcode(
     out.resize(target * ch, 0.0);
     let mut enc = Encoded::new(out_rate, out_channels, bitrate, plan.edit_lists)?;
     enc.push(&out)?;
-    enc.finish(plan.duration)
+    let mut prepared = enc.finish(plan.duration)?;
+    prepared.warnings = warnings;
+    Ok(prepared)
 }
 
 /// Mono ↔ stereo after the downmix, to the planned channel count.

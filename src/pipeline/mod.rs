@@ -171,8 +171,11 @@ fn rebuild(
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<Warning>)> {
     let mut demux = Mp4Demuxer::open(input)?;
-    let audio = audio::prepare(&mut demux, plan, progress)?;
+    let mut audio = audio::prepare(&mut demux, plan, progress)?;
+    let mut warnings = std::mem::take(&mut audio.warnings);
     let writer = Mp4Writer::create(output)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    video::run(demux, plan, video_bitrate, jobs, writer, audio, progress)
+    let (frames, video_warnings) = video::run(demux, plan, video_bitrate, jobs, writer, audio, progress)?;
+    warnings.extend(video_warnings);
+    Ok((frames, warnings))
 }

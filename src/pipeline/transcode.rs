@@ -21,7 +21,7 @@ use std::thread;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 use super::audio::PreparedAudio;
-use super::concealment::{is_damaged_picture, Concealment, FailureRun};
+use super::concealment::{is_damaged_picture, Concealment, Freeze};
 use super::segments::Segment;
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
@@ -258,7 +258,10 @@ fn decode_and_fit(
     let mut decoder: Option<H264Decoder> = None;
     // The sample description whose parameter sets the decoder has.
     let mut decoder_desc = 0;
-    let mut failures = FailureRun::default();
+    let mut freeze = Freeze::default();
+    // Whether the segment the decoder is on is the stream's first (its losses before any
+    // picture was shown are a lead-in, not damage).
+    let mut on_first = false;
     let mut buf = Vec::new();
     while !sink.gone {
         let taken = if decoder.is_some() { todo.try_recv().ok() } else { todo.recv().ok() };
@@ -266,11 +269,19 @@ fn decode_and_fit(
             if decoder.is_none() {
                 break;
             }
-            drain(&mut decoder, &mut sink)?;
+            drain(&mut decoder, &mut sink, job, &mut freeze, on_first)?;
             continue;
         };
         let mut started = false;
-        for s in &job.samples[segments[index].samples.clone()] {
+        let range = segments[index].samples.clone();
+        let seg_samples = &job.samples[range];
+        // upcoming[i]: the earliest pts among the segment's samples after sample i, so the
+        // decoder never releases a picture before an earlier one still to be sent.
+        let mut upcoming = vec![f64::INFINITY; seg_samples.len() + 1];
+        for i in (0..seg_samples.len()).rev() {
+            upcoming[i] = upcoming[i + 1].min(job.timeline.present(seg_samples[i].pts() as f64 / job.timescale));
+        }
+        for (i, s) in seg_samples.iter().enumerate() {
             if job.timeline.present(s.dts as f64 / job.timescale) > job.decode_until {
                 break;
             }
@@ -283,11 +294,12 @@ fn decode_and_fit(
                     // to the segment before it.
                     sink.next = Some((pts, index, out.clone()));
                 } else {
-                    drain(&mut decoder, &mut sink)?;
+                    drain(&mut decoder, &mut sink, job, &mut freeze, on_first)?;
                     sink.start(index, out.clone());
                     decoder = Some(H264Decoder::new(&job.video)?);
                     decoder_desc = 0;
                 }
+                on_first = index == 0;
             }
             let Some(dec) = decoder.as_mut() else { break };
             if s.desc != decoder_desc {
@@ -300,14 +312,26 @@ fn decode_and_fit(
                 dec.queue_parameter_sets(&sets.sps, &sets.pps);
                 decoder_desc = s.desc;
             }
-            match dec.decode_with(&buf, pts, &mut |frame| sink.put(frame)) {
-                Ok(Decoded::Clean) => job.concealment.decoded(&mut failures, false)?,
-                Ok(Decoded::Concealed) => job.concealment.decoded(&mut failures, true)?,
-                Err(e) if is_damaged_picture(&e) => {
-                    let lead_in = index == 0 && sink.shown == 0;
-                    job.concealment.failed(&mut failures, pts, lead_in, &e)?;
+            dec.announce_upcoming(Some(upcoming[i + 1]).filter(|p| p.is_finite()));
+            let shown_before = sink.shown;
+            let result = dec.decode_with(&buf, pts, &mut |frame| sink.put(frame));
+            if sink.shown > shown_before {
+                freeze.shown();
+            }
+            let lead_in = on_first && sink.shown == 0;
+            match result {
+                Ok(outcome) => job.concealment.sample(outcome == Decoded::Concealed)?,
+                // Unreadable framing never reaches the library: its picture is lost here.
+                Err(e @ Error::Malformed { .. }) if is_damaged_picture(&e) => {
+                    job.concealment.sample(false)?;
+                    job.concealment.lost(&mut freeze, pts, lead_in)?;
                 }
+                // Rejected by the library: reported lost through take_lost, now or later.
+                Err(e) if is_damaged_picture(&e) => job.concealment.sample(false)?,
                 Err(e) => return Err(e),
+            }
+            for p in dec.take_lost() {
+                job.concealment.lost(&mut freeze, p, lead_in)?;
             }
             if sink.gone {
                 break;
@@ -315,7 +339,7 @@ fn decode_and_fit(
         }
         if !started {
             // Nothing to decode in this segment: the encoder reports its empty slots.
-            drain(&mut decoder, &mut sink)?;
+            drain(&mut decoder, &mut sink, job, &mut freeze, on_first)?;
             sink.start(index, out);
             sink.end();
         }
@@ -325,9 +349,21 @@ fn decode_and_fit(
 
 /// Takes every remaining frame out of the decoder, if there is one, drops it (OpenH264
 /// cannot go on after a drain) and ends the segments waiting on it.
-fn drain(decoder: &mut Option<H264Decoder>, sink: &mut FitSink) -> Result<()> {
+/// Pictures the decoder never produced are counted as lost (`on_first`: it was decoding
+/// the stream's first segment).
+fn drain(
+    decoder: &mut Option<H264Decoder>,
+    sink: &mut FitSink,
+    job: &TranscodeJob<'_>,
+    freeze: &mut Freeze,
+    on_first: bool,
+) -> Result<()> {
     let Some(mut dec) = decoder.take() else { return Ok(()) };
     dec.flush_with(&mut |frame| sink.put(frame))?;
+    let lead_in = on_first && sink.shown == 0;
+    for p in dec.take_lost() {
+        job.concealment.lost(freeze, p, lead_in)?;
+    }
     // A next segment that never showed a frame still gets its start (and then fails in
     // the encoder for lack of pictures).
     if let Some((_, index, out)) = sink.next.take() {

@@ -52,3 +52,12 @@ fn scaling_list_overflow_is_an_error() {
     let err = sps::Sps::parse(&data).unwrap_err();
     assert!(err.to_string().contains("scaling list"), "{err}");
 }
+
+/// The `probe` target's out-of-memory input: a 1.5 kB file whose fixed-size `stsz` claimed
+/// 16.7 million samples (a 640 MB index). Refused by the limit before anything is allocated.
+#[test]
+fn hostile_sample_count_is_refused_before_allocating() {
+    let data = std::fs::read(fixture("malformed/fuzz-probe-1.bin")).unwrap();
+    let err = clipfit::demux::probe_bytes(&data).unwrap_err();
+    assert!(err.to_string().contains("stsz"), "{err}");
+}

@@ -79,6 +79,8 @@ const CLASSES: &[(&str, &str, bool)] = &[
     ("audio_no_stsd.mp4", "ignored_track", true),
     ("audio_empty_stsd.mp4", "ignored_track", false), // FFmpeg refuses the whole file
     ("slowmo_fullrange_51.mp4", "", false),
+    ("svc_prefix_nal.mp4", "", true),
+    ("prefix_nal_embedded_annexb.mp4", "", true),
 ];
 
 #[test]
@@ -213,4 +215,98 @@ fn trailing_data_is_tolerated_only_when_nothing_needed_is_in_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("moov") && err.contains("impossible size"), "{err}");
+}
+
+/// `ipcm` 24-bit little-endian, its sample size only in `pcmC`: the output carries the
+/// 1 kHz tone (FFmpeg's `sine`, amplitude 1/8: RMS −21 dBFS), not noise read as 16-bit.
+#[test]
+fn iso_pcm_takes_its_format_from_pcmc() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    conform_json(&robust("ipcm_24le_pcmc.mov"), &out);
+    let pcm = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-ss", "0.2", "-t", "1.5", "-ac", "1", "-f", "f32le", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    let x: Vec<f32> = pcm.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    assert!(x.len() > 44_100, "{} samples", x.len());
+    let rms = (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+    let db = 20.0 * rms.log10();
+    assert!((db + 21.0).abs() < 1.5, "RMS {db:.1} dBFS, expected about -21 (a 1 kHz sine at 1/8)");
+    let crossings = x.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count() as f64;
+    let hz = crossings / 2.0 / (x.len() as f64 / 44_100.0);
+    assert!((hz - 1000.0).abs() < 20.0, "dominant frequency {hz:.0} Hz, expected 1000");
+}
+
+/// Three damaged AAC packets in the middle: replaced by silence of their length (the tone
+/// is silent there and the audio still lasts as long as the video), said in a warning.
+#[test]
+fn damaged_audio_packets_become_silence() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let src = fixture("landscape_bframes.mp4");
+    let mut data = std::fs::read(&src).unwrap();
+    let demux = clipfit::demux::Mp4Demuxer::open(&src).unwrap();
+    let a = demux.info().audio_index().unwrap();
+    let packets = demux.samples(a)[60..63].to_vec();
+    for s in &packets {
+        data[s.offset as usize..(s.offset + u64::from(s.size)) as usize].fill(0xff);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad_aac.mp4");
+    std::fs::write(&input, data).unwrap();
+    let out = dir.path().join("out.mp4");
+    let report = conform_json(&input, &out);
+    let w = report["warnings"].to_string();
+    assert!(w.contains("concealed_audio") && w.contains("3 of"), "{w}");
+    decodes_cleanly(&out);
+    let pcm = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-ac", "1", "-f", "f32le", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    let x: Vec<f32> = pcm.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let rms = |from: f64, to: f64| {
+        let part = &x[(from * 44_100.0) as usize..(to * 44_100.0) as usize];
+        (part.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / part.len() as f64).sqrt()
+    };
+    // Packets 60..63 of 1024 samples at 48 kHz: 1.28 s to 1.344 s of media, shown 21 ms
+    // earlier (the priming edit); the codecs' overlap smears the edges, so look for the
+    // quietest 10 ms around there.
+    let quietest = (0..20).map(|k| rms(1.2 + k as f64 * 0.01, 1.21 + k as f64 * 0.01)).fold(1.0, f64::min);
+    assert!(quietest < 0.01, "damaged packets should be silent, quietest RMS {quietest}");
+    assert!(rms(0.5, 1.0) > 0.05 && rms(2.0, 3.0) > 0.05, "the tone (RMS 0.088) is there before and after");
+    assert!((x.len() as f64 / 44_100.0 - 4.0).abs() < 0.05, "audio lasts {} s", x.len() as f64 / 44_100.0);
+}
+
+/// A `trun` without `data_offset` continues after the previous run (14496-12 8.8.8.1):
+/// FFmpeg 5.1 reads it as offset 0, so the oracle is the same samples with explicit
+/// offsets, which must give the same pictures.
+#[test]
+fn implicit_trun_offsets_read_the_same_samples() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("explicit.mp4");
+    let b = dir.path().join("implicit.mp4");
+    conform_json(&robust("frag_multi_trun.mp4"), &a);
+    conform_json(&robust("frag_multi_trun_implicit.mp4"), &b);
+    let (fa, fb) = (gray_every(&a, "null", 1), gray_every(&b, "null", 1));
+    assert_eq!(fa.len(), fb.len());
+    for (k, (x, y)) in fa.iter().zip(&fb).enumerate() {
+        assert!(mad(x, y) < 0.01, "frame {k} differs");
+    }
 }

@@ -54,6 +54,10 @@ struct Reorder {
     last_pts: Option<f64>,
     /// Frame buffers for the pictures that must be held.
     spares: Vec<Frame>,
+    /// The earliest pts among samples the caller has not sent yet, when it says.
+    upcoming: Option<f64>,
+    /// pts of samples found never to produce a picture, until the caller takes them.
+    lost: Vec<f64>,
 }
 
 /// Receives each frame, in presentation order, while it is borrowed from the decoder.
@@ -64,8 +68,8 @@ pub type FrameSink<'s> = dyn FnMut(FrameRef<'_>) -> Result<()> + 's;
 pub enum Decoded {
     /// Without a complaint.
     Clean,
-    /// One of its references was damaged: the decoder concealed that (copying from
-    /// earlier pictures) and decoded it.
+    /// It or one of its references was damaged: the decoder concealed that (copying from
+    /// earlier pictures) and made a picture.
     Concealed,
 }
 
@@ -103,6 +107,8 @@ impl H264Decoder {
                 held: Vec::new(),
                 last_pts: None,
                 spares: Vec::new(),
+                upcoming: None,
+                lost: Vec::new(),
             },
             annexb_buf: Vec::new(),
             undelivered: Vec::new(),
@@ -147,8 +153,8 @@ impl H264Decoder {
     /// still in the decoder's own buffer, so the usual case copies nothing. Frames decoded
     /// before an error have already been handed out when the error is returned.
     ///
-    /// A sample whose own data the decoder rejects is an error; one that only depends on a
-    /// damaged picture returns [`Decoded::Concealed`].
+    /// A sample the decoder rejects without making a picture is an error; one it could
+    /// conceal returns [`Decoded::Concealed`].
     pub fn decode_with(&mut self, sample: &[u8], pts: f64, sink: &mut FrameSink<'_>) -> Result<Decoded> {
         let nals = annexb::avcc_nals(sample, self.nal_length_size)?;
         let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
@@ -166,6 +172,23 @@ impl H264Decoder {
     pub fn decode_annexb(&mut self, access_unit: &[u8], pts: f64) -> Result<Vec<Frame>> {
         let has_vcl = annexb::annexb_nals(access_unit).iter().any(|n| annexb::is_vcl(n));
         self.collect(|dec, sink| dec.decode_annexb_inner(access_unit, pts, has_vcl, sink).map(drop))
+    }
+
+    /// Tells the decoder the earliest pts among the samples that will follow the next one
+    /// (`None` at the end of the stream). OpenH264 normally holds a picture until the
+    /// B-frames shown before it are decoded, but after a damaged picture, with concealment
+    /// on, it hands pictures out as soon as they are decoded; knowing what is still to come,
+    /// the decoder holds such a picture back instead of dropping the B-frames that arrive
+    /// after it.
+    pub fn announce_upcoming(&mut self, earliest_pts: Option<f64>) {
+        self.order.upcoming = earliest_pts;
+    }
+
+    /// The pts of samples found, since the last call, never to produce a picture: rejected
+    /// by the library, or dropped by it after damage (OpenH264 does not output the B-frames
+    /// it cannot decode). Their slots show the previous picture.
+    pub fn take_lost(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.order.lost)
     }
 
     /// Hands back a frame this decoder returned, so that a later picture reuses its buffers
@@ -188,7 +211,11 @@ impl H264Decoder {
             let Some(pic) = self.raw.flush()? else { break };
             self.order.take(&pic, sink)?;
         }
+        // What the library still owes after a full drain never comes.
+        let owed: Vec<f64> = self.order.pending.values().copied().collect();
+        self.order.lost.extend(owed);
         self.order.pending.clear();
+        self.order.upcoming = None;
         self.order.release(sink)
     }
 
@@ -250,7 +277,8 @@ impl H264Decoder {
         self.order.forget_lost_samples(in_library);
         let outcome = match state {
             0 => Decoded::Clean,
-            s if s == i64::from(DS_DATA_ERROR_CONCEALED) => Decoded::Concealed,
+            // The concealment bit: whatever else went wrong, the decoder made a picture.
+            s if s & i64::from(DS_DATA_ERROR_CONCEALED) != 0 => Decoded::Concealed,
             _ => {
                 return Err(Error::codec(
                     "H.264 decode",
@@ -264,6 +292,16 @@ impl H264Decoder {
 }
 
 impl Reorder {
+    /// The earliest pts a picture still to come may have: of the samples sent whose
+    /// picture has not come out, and of those not sent yet.
+    fn earliest_outstanding(&self) -> Option<f64> {
+        let pending = self.pending.values().copied().min_by(f64::total_cmp);
+        match (pending, self.upcoming) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     fn recycle(&mut self, frame: Frame) {
         if self.spares.len() < MAX_SPARES {
             self.spares.push(frame);
@@ -274,7 +312,7 @@ impl Reorder {
     /// it (the usual case), otherwise copied and held.
     fn take(&mut self, pic: &DecodedPicture<'_>, sink: &mut FrameSink<'_>) -> Result<()> {
         let Some(pts) = self.pts_of(pic.tag) else { return Ok(()) };
-        let earliest_pending = self.pending.values().copied().min_by(f64::total_cmp);
+        let earliest_pending = self.earliest_outstanding();
         if self.held.is_empty() && earliest_pending.is_none_or(|p| pts <= p) {
             return self.show(view(pic, pts), sink);
         }
@@ -307,14 +345,15 @@ impl Reorder {
         }
         let mut by_pts: Vec<(u64, f64)> = self.pending.iter().map(|(&t, &p)| (t, p)).collect();
         by_pts.sort_by(|a, b| a.1.total_cmp(&b.1));
-        for (t, _) in by_pts.into_iter().take(lost) {
+        for (t, p) in by_pts.into_iter().take(lost) {
             self.pending.remove(&t);
+            self.lost.push(p);
         }
     }
 
     /// Hands out held frames that no outstanding sample can precede.
     fn release(&mut self, sink: &mut FrameSink<'_>) -> Result<()> {
-        let earliest_pending = self.pending.values().copied().min_by(f64::total_cmp);
+        let earliest_pending = self.earliest_outstanding();
         let mut ready = 0;
         for (i, f) in self.held.iter().enumerate() {
             let overflow = self.held.len() - i > MAX_HELD;
@@ -327,7 +366,14 @@ impl Reorder {
         if ready > 0 && self.held.len() > MAX_HELD {
             // We gave up waiting: the samples before the released frames are treated as lost.
             let cut = self.held[ready - 1].pts;
-            self.pending.retain(|_, p| *p > cut);
+            let lost = &mut self.lost;
+            self.pending.retain(|_, p| {
+                let keep = *p > cut;
+                if !keep {
+                    lost.push(*p);
+                }
+                keep
+            });
         }
         let frames: Vec<Frame> = self.held.drain(..ready).collect();
         for f in frames {
@@ -341,7 +387,9 @@ impl Reorder {
     /// Hands `frame` to `sink` unless a later frame was already handed out.
     fn show(&mut self, frame: FrameRef<'_>, sink: &mut FrameSink<'_>) -> Result<()> {
         if self.last_pts.is_some_and(|last| frame.pts < last) {
-            return Ok(()); // arrived after a later frame was already handed out
+            // Arrived after a later frame was already handed out: it cannot be shown.
+            self.lost.push(frame.pts);
+            return Ok(());
         }
         self.last_pts = Some(frame.pts);
         sink(frame)
@@ -542,13 +590,55 @@ pub(crate) mod tests {
         annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut sets);
         let _ = dec.decode_annexb(&sets, 100.0);
         let mut good = Vec::new();
-        for (s, pts) in &samples {
+        // After damage OpenH264 hands pictures out as soon as they are decoded: told what
+        // is still to come, the decoder keeps every B-frame.
+        for (i, (s, pts)) in samples.iter().enumerate() {
+            let upcoming = samples[i + 1..].iter().map(|(_, p)| 100.0 + p).min_by(f64::total_cmp);
+            dec.announce_upcoming(upcoming);
             if let Ok(f) = dec.decode(s, 100.0 + pts) {
                 good.extend(f);
             }
         }
         good.extend(dec.flush().unwrap());
         assert_eq!(good.len(), 100);
+        assert!(good.windows(2).all(|w| w[0].pts < w[1].pts), "presentation order");
+    }
+
+    /// One damaged picture in a B-frame stream: the pictures that come out are in
+    /// presentation order, and every sample is either shown or reported lost.
+    #[test]
+    fn damage_in_a_bframe_stream_is_concealed_without_dropping_frames() {
+        let (samples, sps, pps) = mp4_samples(FIXTURE);
+        let mut dec = H264Decoder::new(&h264_info(640, 360, sps, pps)).unwrap();
+        let (mut frames, mut failed, mut concealed) = (Vec::new(), 0, 0);
+        for (i, (s, pts)) in samples.iter().enumerate() {
+            let mut s = s.clone();
+            if i == 40 {
+                s[8..].iter_mut().for_each(|b| *b ^= 0x5a);
+            }
+            dec.announce_upcoming(samples[i + 1..].iter().map(|(_, p)| *p).min_by(f64::total_cmp));
+            match dec.decode_with(&s, *pts, &mut |f| {
+                frames.push(f.pts);
+                Ok(())
+            }) {
+                Ok(Decoded::Clean) => {}
+                Ok(Decoded::Concealed) => concealed += 1,
+                Err(_) => failed += 1,
+            }
+        }
+        dec.flush_with(&mut |f| {
+            frames.push(f.pts);
+            Ok(())
+        })
+        .unwrap();
+        let lost = dec.take_lost();
+        assert!(failed <= 2, "{failed} samples failed");
+        assert!(concealed > 0);
+        // OpenH264 outputs no picture for the B-frames after the damage (until the stream's
+        // end here: it has one IDR); every sample is either shown or reported lost.
+        assert_eq!(frames.len() + lost.len(), 100, "{} shown, {} lost", frames.len(), lost.len());
+        assert!(lost.iter().all(|&p| p > 1.5), "only pictures after the damage are lost: {lost:?}");
+        assert!(frames.windows(2).all(|w| w[0] < w[1]), "presentation order");
     }
 
     #[test]
