@@ -189,7 +189,9 @@ fn unused_tracks(info: &MediaInfo) -> Vec<Warning> {
     info.tracks
         .iter()
         .enumerate()
+        // A sound track without a usable description was already named by the parser.
         .filter(|(i, t)| !used.contains(&Some(*i)) && t.sample_count > 0)
+        .filter(|(_, t)| !(matches!(t.kind, TrackKind::Other) && t.handler == "soun"))
         .map(|(i, t)| {
             let what = match &t.kind {
                 TrackKind::Video(v) => format!("a further video track ('{}')", v.fourcc),
