@@ -385,6 +385,12 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &ConformOptions) -> Resul
     ensure_producible(profile)?;
     let video_track = info.video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let source_video = info.video().ok_or_else(|| Error::Invalid("no video track".into()))?;
+    if info.tracks[video_track].sample_count == 0 {
+        return Err(Error::malformed(
+            "video",
+            "the video track holds no samples (an init segment without its media segments? join them: cat init.mp4 seg*.m4s)",
+        ));
+    }
     let reasons = check(info, profile);
     let mut duration = info.duration;
     if let Some(t) = opts.trim {

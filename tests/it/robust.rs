@@ -310,3 +310,20 @@ fn implicit_trun_offsets_read_the_same_samples() {
         assert!(mad(x, y) < 0.01, "frame {k} differs");
     }
 }
+
+/// An init segment on its own (ftyp + moov, no samples): exit 2 saying so and what to do,
+/// not "no picture could be decoded".
+#[test]
+fn an_init_segment_alone_is_named() {
+    let data = std::fs::read(robust("frag_init_plus_segments.mp4")).unwrap();
+    let styp = data.windows(4).position(|w| w == b"styp").unwrap() - 4;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("init.mp4");
+    std::fs::write(&input, &data[..styp]).unwrap();
+    let out = dir.path().join("out.mp4");
+    let r = clipfit(&["conform", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("no samples") && err.contains("init segment"), "{err}");
+    assert!(!out.exists());
+}
