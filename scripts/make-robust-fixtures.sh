@@ -749,6 +749,29 @@ fix_durations(b1)
 save(sys.argv[1], [find(b1, 'ftyp'), moov, mdat])
 PY
 
+# 8b. The same join, but the second part is another size (480x270): renditions of an
+#    adaptive stream joined, the picture size changes at the second entry's first IDR.
+$FF $(src 3) -vf trim=start_frame=45,setpts=PTS-STARTPTS,scale=480:270 $V -crf 34 p3.mp4
+py "$OUT/size_change.mp4" <<'PY'
+import sys
+from mp4box import *
+b1, d1 = load('p1.mp4')
+b3, d3 = load('p3.mp4')
+t1 = find(b1, 'moov/trak')
+t3 = find(b3, 'moov/trak')
+s1, s3 = track_samples(t1), track_samples(t3)
+e1 = t1.find('mdia/minf/stbl/stsd').kids()[0]
+e3 = t3.find('mdia/minf/stbl/stsd').kids()[0]
+data = [d1[s['offset']:s['offset'] + s['size']] for s in s1] + \
+       [d3[s['offset']:s['offset'] + s['size']] for s in s3]
+mdat, offs = new_mdat(data)
+samples = [dict(s, offset=o, sdi=1 if k < len(s1) else 2) for k, (s, o) in enumerate(zip(s1 + s3, offs))]
+set_track_samples(t1, samples, entries=[e1, e3], chunk=15)
+fix_durations(b1)
+save(sys.argv[1], [find(b1, 'ftyp'), find(b1, 'moov'), mdat])
+print('size_change.mp4: 320x240 entry then 480x270 entry')
+PY
+
 # 9. First samples undecodable: the leading IDR removed (P-frames first, keyframe at
 #    14/30 s), audio still from 0. SPS/PPS stay in avcC.
 $FF $(src 3) $(tone 3) $V -g 15 $A -movflags +faststart gop15.mp4

@@ -418,6 +418,12 @@ impl FitSink {
         if let Some((_, index, out)) = self.next.take_if(|(from, ..)| frame.pts >= *from) {
             self.start(index, out);
         }
+        let plan = self.transformer.plan();
+        if (frame.width, frame.height) != (plan.src_width, plan.src_height) {
+            // The picture size changed mid-stream: the same fit, planned for the new size.
+            let replanned = plan.for_source_size(frame.width, frame.height)?;
+            self.transformer = Transformer::new(&replanned)?;
+        }
         let mut fitted = self.spares.try_recv().unwrap_or_else(|_| Frame::black(2, 2));
         self.transformer.apply_view(frame, &mut fitted)?;
         self.shown += 1;

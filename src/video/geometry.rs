@@ -103,6 +103,21 @@ pub struct GeometryPlan {
 }
 
 impl GeometryPlan {
+    /// The same fit for a source picture of another size (a stream whose resolution
+    /// changes mid-way: concatenated renditions, a new SPS).
+    pub fn for_source_size(&self, src_w: u32, src_h: u32) -> Result<GeometryPlan> {
+        GeometryPlan::new(
+            src_w,
+            src_h,
+            self.rotation,
+            self.sar,
+            self.full_range,
+            self.out_width,
+            self.out_height,
+            self.fit,
+        )
+    }
+
     /// Plans the geometry of one video track.
     ///
     /// `sar` components of zero mean "unknown" and are treated as square pixels.

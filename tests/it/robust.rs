@@ -71,6 +71,7 @@ const CLASSES: &[(&str, &str, bool)] = &[
     ("moov_and_frag.mp4", "", true),
     ("avc3_inband.mp4", "inband_parameter_sets", true),
     ("stsd_two_entries.mp4", "", true),
+    ("size_change.mp4", "", true),
     ("first_not_keyframe.mp4", "undecodable_lead_in", false),
     ("trailer_sefd.mp4", "trailing_data", true),
     ("trailer_sefd_box.mp4", "unknown_box", true),
