@@ -81,11 +81,11 @@ fn gop_structure(t: &Track) -> (f64, bool) {
 
 /// (first decode time, presentation start, presentation end) of a track, in seconds,
 /// before the file-wide shift; `None` for a track without samples.
-fn track_span(t: &Track, edits: &[crate::media::Edit]) -> Option<(f64, f64, f64)> {
+fn track_span(t: &Track) -> Option<(f64, f64, f64)> {
     let first = t.samples.first()?;
     let ts = f64::from(t.timescale);
     let min_pts = t.samples.iter().map(|s| s.pts()).min().unwrap_or(0) as f64 / ts;
-    let timeline = TrackTimeline::from_edits(edits);
+    let timeline = TrackTimeline::from_edits(&t.edits);
     let start = timeline.start_of(min_pts);
     Some((first.dts as f64 / ts, start, start + shown_length(t)))
 }
@@ -100,7 +100,7 @@ pub fn media_info(top: &[TopBox], tracks: &[Track], file_len: u64, fragmented: b
         (Some(_), None) => true,
         _ => false,
     };
-    let spans: Vec<Option<(f64, f64, f64)>> = tracks.iter().map(|t| track_span(t, &t.edits)).collect();
+    let spans: Vec<Option<(f64, f64, f64)>> = tracks.iter().map(track_span).collect();
     let av = |t: &Track| matches!(t.kind, TrackKind::Video(_) | TrackKind::Audio(_));
     // The output's time 0: the earliest start of an audio or video track (a live
     // packager's tfdt makes every track start tens of seconds in).

@@ -126,13 +126,7 @@ pub fn parse_trak(
         Some(SampleEntry::Video(mut v)) => {
             v.rotation = rotation;
             v.matrix_unusual = matrix_unusual;
-            if rotation % 180 == 90 {
-                v.display_width = v.height;
-                v.display_height = v.width;
-            } else {
-                v.display_width = v.width;
-                v.display_height = v.height;
-            }
+            v.update_display_size();
             TrackKind::Video(v)
         }
         Some(SampleEntry::Audio(a)) => TrackKind::Audio(a),
@@ -190,11 +184,7 @@ impl Track {
             ));
         };
         apply_sps(v, &sps, "in-band SPS")?;
-        if self.rotation % 180 == 90 {
-            (v.display_width, v.display_height) = (v.height, v.width);
-        } else {
-            (v.display_width, v.display_height) = (v.width, v.height);
-        }
+        v.update_display_size();
         warnings.push(Warning::new(
             "inband_parameter_sets",
             format!("track {}: the SPS/PPS were read from the stream itself (its avcC lists none)", self.id),

@@ -240,6 +240,12 @@ pub struct ParameterSets {
 }
 
 impl VideoInfo {
+    /// Sets the displayed size from the coded size and the rotation.
+    pub fn update_display_size(&mut self) {
+        (self.display_width, self.display_height) =
+            if self.rotation % 180 == 90 { (self.height, self.width) } else { (self.width, self.height) };
+    }
+
     /// The SPS/PPS of sample description `desc` (0-based); `None` past the last one.
     pub fn parameter_sets(&self, desc: u32) -> Option<ParameterSets> {
         match desc {

@@ -29,29 +29,39 @@ pub struct Segment {
     pub slots: Range<u64>,
 }
 
-/// Splits `samples` (one track, decode order, `timescale` ticks per second) into segments
-/// of at least `min_slots` output slots each, covering slots `0..total` at `fps`.
+/// When each sample of a track is shown, and the earliest of those still to come: computed
+/// once per transcode, for the split into segments and for the decoders' reordering.
+pub struct PresentedTimes {
+    /// Presentation time of each sample (decode order), in seconds.
+    pub pts: Vec<f64>,
+    /// `earliest_from[i]`: the earliest presentation time among samples `i..`; one entry
+    /// more than `pts`, infinite at the end.
+    pub earliest_from: Vec<f64>,
+}
+
+impl PresentedTimes {
+    /// The times of `samples` (one track, decode order, `timescale` ticks per second).
+    pub fn new(samples: &[Sample], timescale: u32, timeline: &TrackTimeline) -> PresentedTimes {
+        let ts = f64::from(timescale.max(1));
+        let pts: Vec<f64> = samples.iter().map(|s| timeline.present(s.pts() as f64 / ts)).collect();
+        let mut earliest_from = vec![f64::INFINITY; pts.len() + 1];
+        for i in (0..pts.len()).rev() {
+            earliest_from[i] = earliest_from[i + 1].min(pts[i]);
+        }
+        PresentedTimes { pts, earliest_from }
+    }
+}
+
+/// Splits `samples` (one track, decode order, shown at `times`) into segments of at least
+/// `min_slots` output slots each, covering slots `0..total` at `fps`.
 ///
 /// Returns one segment holding everything when the track has no usable split point.
-pub fn plan_segments(
-    samples: &[Sample],
-    timescale: u32,
-    timeline: &TrackTimeline,
-    fps: u32,
-    total: u64,
-    min_slots: u64,
-) -> Vec<Segment> {
-    let ts = f64::from(timescale.max(1));
-    let pts: Vec<f64> = samples.iter().map(|s| timeline.present(s.pts() as f64 / ts)).collect();
-    // suffix_min[i] = earliest pts among samples i.. (decode order).
-    let mut suffix_min = vec![f64::INFINITY; pts.len() + 1];
-    for i in (0..pts.len()).rev() {
-        suffix_min[i] = suffix_min[i + 1].min(pts[i]);
-    }
+pub fn plan_segments(samples: &[Sample], times: &PresentedTimes, fps: u32, total: u64, min_slots: u64) -> Vec<Segment> {
+    let (pts, suffix_min) = (&times.pts, &times.earliest_from);
     let mut segments = Vec::new();
     let (mut first_sample, mut first_slot) = (0usize, 0u64);
     let mut prefix_max = f64::NEG_INFINITY;
-    for (i, (s, &p)) in samples.iter().zip(&pts).enumerate() {
+    for (i, (s, &p)) in samples.iter().zip(pts).enumerate() {
         let clean = i > 0 && s.sync && prefix_max < p && suffix_min[i] >= p;
         prefix_max = prefix_max.max(p);
         if !clean {
@@ -104,6 +114,10 @@ mod tests {
             .collect()
     }
 
+    fn plan(samples: &[Sample], timeline: &TrackTimeline, total: u64) -> Vec<Segment> {
+        plan_segments(samples, &PresentedTimes::new(samples, 30000, timeline), 30, total, 30)
+    }
+
     /// The edit list a muxer writes for a B-frame shift of two frames.
     fn no_edit() -> TrackTimeline {
         TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0, duration: None, origin: 0.0 }
@@ -112,7 +126,7 @@ mod tests {
     #[test]
     fn splits_at_every_keyframe_when_long_enough() {
         let samples = track(300, |i| i % 30 == 0, true);
-        let segs = plan_segments(&samples, 30000, &no_edit(), 30, 300, 30);
+        let segs = plan(&samples, &no_edit(), 300);
         assert_eq!(segs.len(), 10);
         for (k, s) in segs.iter().enumerate() {
             let k = k as u64;
@@ -124,7 +138,7 @@ mod tests {
     #[test]
     fn merges_short_gops_and_keeps_the_tail_long_enough() {
         let samples = track(100, |i| i % 12 == 0, false);
-        let segs = plan_segments(&samples, 30000, &no_edit(), 30, 100, 30);
+        let segs = plan(&samples, &no_edit(), 100);
         let starts: Vec<u64> = segs.iter().map(|s| s.slots.start).collect();
         assert_eq!(starts, [0, 36]);
         assert!(segs.iter().all(|s| s.slots.end - s.slots.start >= 28));
@@ -141,15 +155,15 @@ mod tests {
         // Keyframe at decode index 30 followed by B-frames shown before it.
         let mut samples = track(90, |i| i % 30 == 0, false);
         samples[31].cts_offset -= 3000; // shown before the keyframe
-        let segs = plan_segments(&samples, 30000, &no_edit(), 30, 90, 30);
+        let segs = plan(&samples, &no_edit(), 90);
         assert_eq!(segs.iter().map(|s| s.slots.start).collect::<Vec<_>>(), [0, 60]);
     }
 
     #[test]
     fn one_segment_without_keyframes_or_samples() {
         let samples = track(90, |i| i == 0, false);
-        assert_eq!(plan_segments(&samples, 30000, &no_edit(), 30, 90, 30).len(), 1);
-        assert_eq!(plan_segments(&[], 30000, &no_edit(), 30, 90, 30), vec![Segment { samples: 0..0, slots: 0..90 }]);
+        assert_eq!(plan(&samples, &no_edit(), 90).len(), 1);
+        assert_eq!(plan(&[], &no_edit(), 90), vec![Segment { samples: 0..0, slots: 0..90 }]);
     }
 
     #[test]
@@ -157,7 +171,7 @@ mod tests {
         // Presentation starts 1 s into the media; output is 2 s long.
         let samples = track(150, |i| i % 30 == 0, false);
         let t = TrackTimeline { delay: 0.0, media_start: 2000.0 / 30000.0 + 1.0, duration: None, origin: 0.0 };
-        let segs = plan_segments(&samples, 30000, &t, 30, 60, 30);
+        let segs = plan(&samples, &t, 60);
         assert_eq!(segs.iter().map(|s| s.slots.clone()).collect::<Vec<_>>(), [0..30, 30..60]);
         // The second before the trim point is not decoded at all.
         assert_eq!(segs[0].samples, 30..60);

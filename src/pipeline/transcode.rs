@@ -22,7 +22,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 use super::audio::PreparedAudio;
 use super::concealment::{is_damaged_picture, Concealment, Freeze};
-use super::segments::Segment;
+use super::segments::{PresentedTimes, Segment};
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
 use crate::codec::h264::decode::{Decoded, H264Decoder};
@@ -45,6 +45,8 @@ pub(super) struct TranscodeJob<'a> {
     /// Sample reads are short positioned reads; one lock for all workers is plenty.
     pub demux: Mutex<Mp4Demuxer>,
     pub samples: Vec<Sample>,
+    /// When each sample is shown, and the earliest still to come.
+    pub times: PresentedTimes,
     pub video: VideoInfo,
     pub timescale: f64,
     pub timeline: TrackTimeline,
@@ -273,20 +275,13 @@ fn decode_and_fit(
             continue;
         };
         let mut started = false;
-        let range = segments[index].samples.clone();
-        let seg_samples = &job.samples[range];
-        // upcoming[i]: the earliest pts among the segment's samples after sample i, so the
-        // decoder never releases a picture before an earlier one still to be sent.
-        let mut upcoming = vec![f64::INFINITY; seg_samples.len() + 1];
-        for i in (0..seg_samples.len()).rev() {
-            upcoming[i] = upcoming[i + 1].min(job.timeline.present(seg_samples[i].pts() as f64 / job.timescale));
-        }
-        for (i, s) in seg_samples.iter().enumerate() {
+        for i in segments[index].samples.clone() {
+            let s = &job.samples[i];
             if job.timeline.present(s.dts as f64 / job.timescale) > job.decode_until {
                 break;
             }
             job.demux.lock().map_err(|_| Error::codec("demux", "sample reader poisoned"))?.read_sample(s, &mut buf)?;
-            let pts = job.timeline.present(s.pts() as f64 / job.timescale);
+            let pts = job.times.pts[i];
             if !started {
                 started = true;
                 if decoder.is_some() && is_idr_sample(&buf, job.video.nal_length_size) {
@@ -312,7 +307,8 @@ fn decode_and_fit(
                 dec.queue_parameter_sets(&sets.sps, &sets.pps);
                 decoder_desc = s.desc;
             }
-            dec.announce_upcoming(Some(upcoming[i + 1]).filter(|p| p.is_finite()));
+            // The decoder never releases a picture before an earlier one still to be sent.
+            dec.announce_upcoming(Some(job.times.earliest_from[i + 1]).filter(|p| p.is_finite()));
             let shown_before = sink.shown;
             let result = dec.decode_with(&buf, pts, &mut |frame| sink.put(frame));
             if sink.shown > shown_before {

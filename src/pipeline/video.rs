@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::audio::PreparedAudio;
 use super::concealment::Concealment;
-use super::segments::plan_segments;
+use super::segments::{plan_segments, PresentedTimes};
 use super::transcode::{self, TranscodeJob};
 use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
@@ -138,15 +138,15 @@ fn transcode(
     )?;
     let total = (plan.duration * f64::from(cfg.fps)).round() as u64;
     let samples = demux.samples(plan.video_track).to_vec();
-    let mut segments =
-        plan_segments(&samples, timescale, &timeline, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS);
+    let times = PresentedTimes::new(&samples, timescale, &timeline);
+    let mut segments = plan_segments(&samples, &times, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS);
     let mut warnings = Vec::new();
     // Samples before the first keyframe reference pictures the file does not hold (a clip
     // cut from a longer stream): they are not decoded, and the first keyframe's picture is
     // held over their time, keeping every later frame and the audio where they were.
     if let (Some(first), Some(key)) = (segments.first_mut(), samples.iter().position(|s| s.sync)) {
         if key > first.samples.start && key < first.samples.end {
-            let t = |i: usize| timeline.present(samples[i].pts() as f64 / f64::from(timescale));
+            let t = |i: usize| times.pts[i];
             warnings.push(Warning::new(
                 "undecodable_lead_in",
                 format!(
@@ -163,6 +163,7 @@ fn transcode(
     let job = TranscodeJob {
         demux: Mutex::new(demux),
         samples,
+        times,
         video,
         timescale: f64::from(timescale),
         timeline,

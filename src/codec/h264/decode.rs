@@ -126,9 +126,8 @@ impl H264Decoder {
     }
 
     fn use_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]) -> Result<()> {
-        let sets = sps.iter().chain(pps).map(Vec::as_slice).filter(|n| !n.is_empty());
-        let mut buf = Vec::new();
-        annexb::write_annexb(sets, &mut buf);
+        self.queue_parameter_sets(sps, pps);
+        let buf = std::mem::take(&mut self.queued_sets);
         if !buf.is_empty() {
             let (state, pic) = self.raw.decode(&buf, 0)?;
             if state != 0 || pic.is_some() {
