@@ -4,11 +4,13 @@
 
 mod allocator;
 mod check_cmd;
+mod cleanup;
 mod conform_cmd;
 mod output;
 mod post_cmd;
 mod profiles_cmd;
 mod progress;
+mod source_arg;
 mod upload_cmd;
 
 use std::process::ExitCode;
