@@ -125,7 +125,7 @@ pub fn probe(url: &RemoteUrl, opts: &RemoteOptions, progress: &dyn TransferProgr
             Ok((info, Transfer { bytes: http.bytes(), requests: http.requests(), ranged: true }))
         }
         Opened::Whole(reply) => {
-            let dir = temp_dir(None)?;
+            let dir = crate::tempfiles::folder("source", None)?;
             let path = dir.path().join(temp_name(url));
             download::download_into(&http, Some(reply), &path, progress)?;
             let info = crate::demux::probe(&path).map_err(|e| rename_source(e, &path, url))?;
@@ -162,23 +162,11 @@ pub fn fetch_to_temp(
     progress: &dyn TransferProgress,
 ) -> Result<Fetched> {
     let http = Http::new(url, opts)?;
-    let dir = temp_dir(parent)?;
+    let dir = crate::tempfiles::folder("source", parent)?;
     let path = dir.path().join(temp_name(url));
     let done = download::download_into(&http, None, &path, progress)?;
     let transfer = Transfer { bytes: done.bytes, requests: done.requests, ranged: false };
     Ok(Fetched { dir, path, transfer })
-}
-
-fn temp_dir(parent: Option<&Path>) -> Result<tempfile::TempDir> {
-    let builder = {
-        let mut b = tempfile::Builder::new();
-        b.prefix("clipfit-source-");
-        b
-    };
-    match parent {
-        Some(p) => builder.tempdir_in(p).map_err(|e| Error::io(p, e)),
-        None => builder.tempdir().map_err(|e| Error::io(std::env::temp_dir(), e)),
-    }
 }
 
 /// `source` plus the URL's extension, so that messages about the copy read naturally.

@@ -13,10 +13,13 @@ use super::body::fill;
 use super::http::{Failure, Http, Reply};
 use crate::error::Result;
 
-/// Bytes per cached block.
-const BLOCK: u64 = 64 * 1024;
+/// Bytes per cached block. Small enough that a fragmented file's scan (one box header per
+/// fragment, then its `moof`) costs about 16 kB per fragment rather than a whole block of
+/// media; larger reads are fetched exactly. Measured on a 22 MB file with 41 fragments:
+/// 64 KiB blocks read 5.6 MB in 86 requests.
+const BLOCK: u64 = 16 * 1024;
 /// Blocks kept: 1 MiB in all.
-const CACHED_BLOCKS: usize = 16;
+const CACHED_BLOCKS: usize = 64;
 
 /// A remote file read through byte ranges.
 pub struct RangeSource {

@@ -18,6 +18,8 @@ pub struct Faults {
     pub cut_first: u32,
     /// Where to cut.
     pub cut_at: u64,
+    /// Pause this many milliseconds after every 16 kB of body (a slow link).
+    pub throttle_ms: u64,
 }
 
 #[derive(Default)]
@@ -149,8 +151,14 @@ fn serve(stream: TcpStream, data: &[u8], faults: &Faults, c: &Counters) -> std::
     } else {
         body
     };
-    out.write_all(body)?;
-    c.body_bytes.fetch_add(body.len() as u64, Ordering::SeqCst);
+    for piece in body.chunks(if faults.throttle_ms > 0 { 16_384 } else { body.len().max(1) }) {
+        out.write_all(piece)?;
+        c.body_bytes.fetch_add(piece.len() as u64, Ordering::SeqCst);
+        if faults.throttle_ms > 0 {
+            out.flush()?;
+            std::thread::sleep(std::time::Duration::from_millis(faults.throttle_ms));
+        }
+    }
     out.flush()?;
     if cut {
         // Drop the connection without sending the rest: the client sees a short body.

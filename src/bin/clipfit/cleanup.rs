@@ -1,25 +1,14 @@
-//! Temporary folders removed even when the user presses Ctrl-C (or the process gets
-//! SIGTERM): a multi-gigabyte copy of a remote source must not be left behind in /tmp.
+//! Temporary files removed even when the user presses Ctrl-C (or the process gets
+//! SIGTERM): a multi-gigabyte copy of a remote source, or a half-written output, must not
+//! be left behind.
 //!
-//! Normal exits remove them by dropping their `TempDir`; a signal would end the process
-//! without running destructors, so a watcher thread removes what is registered, then exits
-//! with the conventional 128 + signal number.
+//! A signal ends the process without running destructors, so a watcher thread removes what
+//! the library registered (`clipfit::tempfiles`), then exits with 128 + the signal number.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
-
-static FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-static WATCH: Once = Once::new();
-
-/// Removes `dir` if the process is interrupted.
-pub fn register(dir: &Path) {
-    if let Ok(mut folders) = FOLDERS.lock() {
-        folders.push(dir.to_path_buf());
-    }
-    WATCH.call_once(|| {
-        // Without a watcher the folder is still removed on every normal exit.
-        let _ = std::thread::Builder::new().name("clipfit-signals".into()).spawn(watch);
-    });
+/// Starts the watcher. Commands that handle signals themselves do not call this.
+pub fn remove_temporaries_on_signal() {
+    // Without a watcher temporaries are still removed on every normal exit.
+    let _ = std::thread::Builder::new().name("clipfit-signals".into()).spawn(watch);
 }
 
 fn watch() {
@@ -42,11 +31,7 @@ fn watch() {
         }
     });
     let Some(code) = code else { return };
-    if let Ok(folders) = FOLDERS.lock() {
-        for dir in folders.iter() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
+    clipfit::tempfiles::remove_all();
     eprintln!("clipfit: interrupted; temporary files removed");
     std::process::exit(code);
 }

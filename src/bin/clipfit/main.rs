@@ -45,6 +45,9 @@ fn main() -> ExitCode {
     output::reset_sigpipe();
     allocator::tune();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Check(_) | Command::Conform(_) | Command::Post(_)) {
+        cleanup::remove_temporaries_on_signal();
+    }
     let result = match cli.command {
         Command::Check(args) => check_cmd::run(args),
         Command::Conform(args) => conform_cmd::run(args),

@@ -55,7 +55,5 @@ impl LocalSource {
 }
 
 fn fetch(url: &RemoteUrl, flags: &RemoteFlags, progress: &dyn TransferProgress) -> clipfit::Result<Fetched> {
-    let fetched = clipfit::remote::fetch_to_temp(url, None, &flags.options(), progress)?;
-    crate::cleanup::register(fetched.dir());
-    Ok(fetched)
+    clipfit::remote::fetch_to_temp(url, None, &flags.options(), progress)
 }
