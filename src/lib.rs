@@ -20,6 +20,7 @@ pub mod mux;
 pub mod pipeline;
 pub mod plan;
 pub mod profile;
+pub mod serve;
 pub mod upload;
 pub mod video;
 
