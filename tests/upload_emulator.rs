@@ -12,13 +12,13 @@ mod tiktok_emulator;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use tiktok_emulator::*;
 
 use clipfit::upload::{
-    refresh_access_token, Client, PostRequest, PostTarget, PublishState, RefreshCredentials, RetryPolicy, Secret,
+    refresh_access_token, PostRequest, PostTarget, PublishState, RefreshCredentials, Secret,
     TokenSet, UploadError,
 };
 

@@ -34,8 +34,8 @@ pub const DROP_MARKER: &str = "emulator: dropping the connection";
 /// Faults to inject, by 1-based count of requests of that kind.
 #[derive(Default, Clone)]
 pub struct Faults {
-    init_429: HashSet<u32>,
-    put_503: HashSet<u32>,
+    pub init_429: HashSet<u32>,
+    pub put_503: HashSet<u32>,
     /// Read half the chunk, then drop the connection (nothing stored).
     pub put_drop_mid: HashSet<u32>,
     /// Store the whole chunk, then drop the connection before answering.
@@ -45,7 +45,7 @@ pub struct Faults {
     /// Every PUT answers 403.
     pub always_expire: bool,
     /// Every PUT answers 503.
-    always_503: bool,
+    pub always_503: bool,
     /// Store the whole chunk, then never answer (the client waits until killed).
     pub put_hang: HashSet<u32>,
     /// A token refresh revokes the access token in use (the service must use the new one).
@@ -81,6 +81,8 @@ pub struct Emu {
     /// The access token the API accepts (TOKEN until a refresh with `revoke_on_refresh`).
     pub access_token: String,
     pub refreshes: u32,
+    /// Set by the PUT handler: `put_route` must not answer this PUT.
+    pub hang_now: bool,
     pub status_fetches: u32,
 }
 
@@ -297,8 +299,7 @@ pub async fn put_chunk(State(st): State<Shared>, UrlPath(n): UrlPath<String>, h:
     emu.events.push(format!("put {seq} stored {first}+{got}"));
     if faults.put_hang.contains(&seq) {
         emu.events.push(format!("put {seq} hang"));
-        drop(emu);
-        return std::future::pending::<Response>().await;
+        emu.hang_now = true;
     }
     if faults.put_drop_after_store.contains(&seq) {
         emu.events.push(format!("put {seq} drop-after-store"));
@@ -307,6 +308,18 @@ pub async fn put_chunk(State(st): State<Shared>, UrlPath(n): UrlPath<String>, h:
     }
     let status = if received == total { StatusCode::CREATED } else { StatusCode::PARTIAL_CONTENT };
     (status, [("content-range", range_header(received, total))]).into_response()
+}
+
+/// `put_chunk`, then never answering when it asked to hang (the lock guard cannot be held
+/// across the wait, so the wait happens here).
+pub async fn put_route(st: State<Shared>, n: UrlPath<String>, h: HeaderMap, body: Body) -> Response {
+    let shared = st.0.clone();
+    let resp = put_chunk(st, n, h, body).await;
+    let hang = std::mem::take(&mut shared.lock().unwrap().hang_now);
+    if hang {
+        std::future::pending::<()>().await;
+    }
+    resp
 }
 
 pub fn parse_range(v: &str) -> Option<(u64, u64, u64)> {
@@ -443,7 +456,7 @@ impl Emulator {
             )
             .route("/v2/post/publish/status/fetch/", post(status))
             .route("/v2/oauth/token/", post(oauth))
-            .route("/upload/{n}", put(put_chunk))
+            .route("/upload/{n}", put(put_route))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
