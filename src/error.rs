@@ -60,6 +60,18 @@ pub enum Error {
     /// Uploading to the platform failed.
     #[error("upload: {0}")]
     Upload(String),
+    /// Fetching a remote input failed.
+    #[error("{url}: {what}")]
+    Remote {
+        /// The URL without its query string (presigned URLs carry secrets there).
+        url: String,
+        /// What went wrong.
+        what: String,
+        /// The HTTP status that ended it, if one did.
+        status: Option<u16>,
+        /// True when the attempts ran out on transient failures: later may work.
+        retryable: bool,
+    },
 }
 
 impl Error {
@@ -91,6 +103,13 @@ impl Error {
     /// True when the input cannot be read at all (malformed, unsupported, limit, I/O):
     /// the CLI maps these to exit code 2.
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Error::Io { .. } | Error::Malformed { .. } | Error::Unsupported { .. } | Error::Limit { .. })
+        matches!(
+            self,
+            Error::Io { .. }
+                | Error::Malformed { .. }
+                | Error::Unsupported { .. }
+                | Error::Limit { .. }
+                | Error::Remote { .. }
+        )
     }
 }

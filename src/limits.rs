@@ -33,3 +33,7 @@ pub const MAX_CONCEALED_RUN_SECS: f64 = 1.0;
 /// Longest silence (in frames) put in for one audio packet that fails to decode: a packet
 /// is at most a few thousand frames; a hostile duration must not allocate more.
 pub const MAX_CONCEALED_AUDIO_FRAMES: u64 = 1 << 16;
+
+/// Largest remote input fetched unless `--max-input-mb` says otherwise: it protects the
+/// disk the source is copied to.
+pub const MAX_REMOTE_INPUT_BYTES: u64 = 16_000_000_000;

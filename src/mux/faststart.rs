@@ -272,15 +272,7 @@ struct Output {
 
 impl Output {
     fn create(path: &Path) -> Result<Output> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let file = tempfile::Builder::new()
-            .prefix(".clipfit-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let file = crate::tempfiles::beside(path)?;
         Ok(Output { file, path: path.to_path_buf() })
     }
 

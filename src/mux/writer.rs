@@ -32,20 +32,10 @@ pub struct Mp4Writer {
     last_track: Option<usize>,
 }
 
-/// Creates a temporary file in the folder of `path`, so the final rename stays on one
-/// file system and is atomic.
-fn temp_beside(path: &Path) -> Result<NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new().prefix(".clipfit-").suffix(".tmp").tempfile_in(dir).map_err(|e| Error::io(dir, e))
-}
-
 impl Mp4Writer {
     /// Starts a file that [`finish`](Self::finish) will place at `final_path`.
     pub fn create(final_path: &Path) -> Result<Mp4Writer> {
-        let body = temp_beside(final_path)?;
+        let body = crate::tempfiles::beside(final_path)?;
         Ok(Mp4Writer {
             final_path: final_path.to_path_buf(),
             body: BufWriter::with_capacity(WRITE_BUFFER, body),
@@ -115,7 +105,7 @@ impl Mp4Writer {
         let mut body = self.body.into_inner().map_err(|e| io(e.into_error()))?;
         let (header, _) = layout(&self.tracks, self.body_len)?;
 
-        let mut out = temp_beside(&path)?;
+        let mut out = crate::tempfiles::beside(&path)?;
         out.write_all(&header).map_err(io)?;
         let body_file: &mut File = body.as_file_mut();
         body_file.seek(SeekFrom::Start(0)).map_err(io)?;

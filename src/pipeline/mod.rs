@@ -153,8 +153,7 @@ fn refuse_same_file(input: &Path, output: &Path) -> Result<()> {
 }
 
 fn copy_file(input: &Path, output: &Path) -> Result<()> {
-    let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = crate::tempfiles::beside(output)?;
     std::fs::copy(input, tmp.path()).map_err(|e| Error::io(input, e))?;
     tmp.persist(output).map_err(|e| Error::io(output, e.error))?;
     Ok(())

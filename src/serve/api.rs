@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::profile::Profile;
 use crate::upload::Secret;
 
-use super::fetch_shim::RemoteUrl;
+use crate::remote::RemoteUrl;
 use super::job::{JobRequest, JobStatus};
 use super::queue::CancelOutcome;
 use super::run::Ctx;

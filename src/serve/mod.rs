@@ -29,13 +29,11 @@
 
 mod api;
 mod error;
-mod fetch_shim;
 mod job;
 mod metrics;
 mod queue;
 mod ratelimit;
 mod run;
-mod ssrf;
 mod store;
 mod tokens;
 mod webhook;
@@ -46,7 +44,6 @@ pub use job::{ErrorInfo, JobRequest, JobStatus, JobView, PostMode, PostSpec, Sou
 pub use queue::{CancelOutcome, Claimed};
 pub use ratelimit::{init_allowed_at, Quotas, SlidingWindow};
 pub use run::{serve, ServeConfig};
-pub use ssrf::is_public_address;
 pub use store::{now_ms, Store};
 pub use tokens::AppCredentials;
 pub use webhook::{event_id, signature, WebhookPolicy, EVENT_ID_HEADER, SIGNATURE_HEADER};

@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::job::JobView;
-use super::ssrf::is_public_address;
+use crate::remote::policy::is_public;
 
 /// Header holding the body's signature.
 pub const SIGNATURE_HEADER: &str = "x-clipfit-signature";
@@ -105,7 +105,7 @@ async fn pinned_client(url: &str, policy: &WebhookPolicy) -> Result<reqwest::Cli
     let Some(addr) = addrs.first().copied() else {
         return Err("the webhook host has no address".into());
     };
-    if !policy.allow_private && addrs.iter().any(|a| !is_public_address(a.ip())) {
+    if !policy.allow_private && addrs.iter().any(|a| !is_public(a.ip())) {
         return Err(format!("the webhook host resolves to a private address ({}); refused", addr.ip()));
     }
     reqwest::Client::builder()

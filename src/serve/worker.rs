@@ -19,10 +19,10 @@ use crate::error::Error;
 use crate::pipeline::{conform, Progress};
 use crate::plan::{ConformOptions, FitMode};
 use crate::profile::{check, Profile};
+use crate::remote;
 use crate::upload::{Client, PostRequest, PostTarget, PublishId, PublishState, UploadError};
 
 use super::error::ServeError;
-use super::fetch_shim as remote;
 use super::job::{ErrorInfo, JobStatus, PostMode, PostSpec};
 use super::metrics::Metrics;
 use super::queue::Claimed;
@@ -266,10 +266,7 @@ async fn ensure_output(
     let got = tokio::task::spawn_blocking(move || remote::download(&url, &src2, &opts, &progress))
         .await
         .map_err(|e| Fail::Transient(ErrorInfo::transient("internal", e.to_string())))?
-        .map_err(|e| {
-            let code = if matches!(e, Error::Limit { .. }) { "source_too_large" } else { "source_failed" };
-            Fail::Terminal(ErrorInfo::terminal(code, format!("cannot fetch the source: {e}")))
-        })?;
+        .map_err(source_fail)?;
     Metrics::add(&ctx.metrics.fetched_bytes, got.bytes);
     check_cancel(ctx, job).await?;
     ctx.store.set_stage(&job.id, &ctx.owner, JobStatus::Conforming, 0).await?;
@@ -453,6 +450,18 @@ fn io_fail(path: &Path, e: std::io::Error) -> Fail {
     Fail::Transient(ErrorInfo::transient("io_error", format!("{}: {e}", path.display())))
 }
 
+/// A failed download: retried later when the remote module ran out of attempts on
+/// transient failures (the server may come back), final otherwise (a 4xx, a refused
+/// address, too large).
+fn source_fail(e: Error) -> Fail {
+    let message = format!("cannot fetch the source: {e}");
+    match e {
+        Error::Remote { retryable: true, .. } => Fail::Transient(ErrorInfo::transient("source_failed", message)),
+        Error::Limit { .. } => Fail::Terminal(ErrorInfo::terminal("source_too_large", message)),
+        _ => Fail::Terminal(ErrorInfo::terminal("source_failed", message)),
+    }
+}
+
 fn conform_fail(e: Error) -> Fail {
     let code = match &e {
         Error::Malformed { .. } => "input_malformed",
@@ -464,6 +473,7 @@ fn conform_fail(e: Error) -> Fail {
         Error::Codec { .. } => "conform_failed",
         Error::Invalid(_) => "conform_invalid",
         Error::Upload(_) => "upload_failed",
+        Error::Remote { .. } => "source_failed",
     };
     Fail::Terminal(ErrorInfo::terminal(code, e.to_string()))
 }

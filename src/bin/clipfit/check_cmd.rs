@@ -1,20 +1,24 @@
 //! `clipfit check FILE [--profile NAME|PATH|LIST|all] [--json]`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use clipfit::media::MediaInfo;
 use clipfit::profile::{check, Profile, Violation};
+use clipfit::remote::{Input, Transfer};
 
 use crate::output;
+use crate::progress::Bar;
+use crate::source_arg::{self, RemoteFlags};
 
 /// Arguments of `clipfit check`.
 #[derive(Args)]
 pub struct CheckArgs {
-    /// The video to check.
-    pub file: PathBuf,
+    /// The video to check: a path, or an http(s) URL (read through byte ranges: only the
+    /// boxes `check` needs are fetched).
+    #[arg(value_parser = source_arg::parse_input)]
+    pub file: Input,
     /// A built-in profile name (see `clipfit profiles`), the path of a TOML profile, several
     /// separated by commas (tiktok,reels,shorts: a verdict for each), or `all`.
     #[arg(long, default_value = "tiktok")]
@@ -25,15 +29,25 @@ pub struct CheckArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Remote input.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let profiles: Vec<Profile> =
         Profile::load_list(&args.profile)?.into_iter().map(|p| p.with_max_size_mb(args.max_size_mb)).collect();
-    let info = match clipfit::demux::probe(&args.file).with_context(|| format!("cannot read {}", args.file.display())) {
-        Ok(info) => info,
+    let name = args.file.display_name();
+    let bar = Bar::new(!args.json);
+    let probed = match &args.file {
+        Input::Local(path) => clipfit::demux::probe(path).map(|info| (info, None)),
+        Input::Remote(url) => clipfit::remote::probe(url, &args.remote.options(), &bar).map(|(i, t)| (i, Some(t))),
+    };
+    bar.finish();
+    let (info, transfer) = match probed.with_context(|| format!("cannot read {name}")) {
+        Ok(probed) => probed,
         Err(err) if args.json => {
-            println!("{}", output::json_error(&args.file, &err));
+            println!("{}", output::json_error(&name, &err));
             return Ok(ExitCode::from(output::exit_code_for(&err)));
         }
         Err(err) => return Err(err),
@@ -41,9 +55,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let verdicts: Vec<(&Profile, Vec<Violation>)> = profiles.iter().map(|p| (p, check(&info, p))).collect();
     let ready = verdicts.iter().all(|(_, v)| v.is_empty());
     if args.json {
-        let out = match verdicts.as_slice() {
+        let mut out = match verdicts.as_slice() {
             [(profile, violations)] => serde_json::json!({
-                "file": args.file.display().to_string(),
+                "file": name,
                 "profile": profile.name,
                 "ready": ready,
                 "violations": violations,
@@ -51,7 +65,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 "info": info,
             }),
             several => serde_json::json!({
-                "file": args.file.display().to_string(),
+                "file": name,
                 "ready": ready,
                 "profiles": several
                     .iter()
@@ -61,18 +75,29 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 "info": info,
             }),
         };
+        if let (Some(obj), Some(t)) = (out.as_object_mut(), transfer) {
+            obj.insert("transfer".into(), serde_json::to_value(t)?);
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_human(&args.file, &verdicts, &info);
+        print_human(&name, &verdicts, &info, transfer);
     }
     Ok(ExitCode::from(if ready { 0 } else { 1 }))
 }
 
-fn print_human(file: &std::path::Path, verdicts: &[(&Profile, Vec<Violation>)], info: &MediaInfo) {
+fn print_human(file: &str, verdicts: &[(&Profile, Vec<Violation>)], info: &MediaInfo, transfer: Option<Transfer>) {
     let names: Vec<&str> = verdicts.iter().map(|(p, _)| p.name.as_str()).collect();
     match names.as_slice() {
-        [one] => println!("{} ({one} profile)", file.display()),
-        several => println!("{} ({} profiles: {})", file.display(), several.len(), several.join(", ")),
+        [one] => println!("{file} ({one} profile)"),
+        several => println!("{file} ({} profiles: {})", several.len(), several.join(", ")),
+    }
+    if let Some(t) = transfer {
+        println!(
+            "  fetched     {:.1} kB in {} request(s){}",
+            t.bytes as f64 / 1e3,
+            t.requests,
+            if t.ranged { " (byte ranges)" } else { " (the server sent the whole file)" }
+        );
     }
     println!(
         "  container   {} [{}], {:.2} s, {:.2} MB, {:.2} Mbps average, {:.2} Mbps peak (1 s)",

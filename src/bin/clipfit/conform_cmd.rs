@@ -9,14 +9,19 @@ use clipfit::pipeline::{conform, ConformReport};
 use clipfit::plan::{AudioPolicy, ConformOptions, FitMode, ShortPolicy};
 use clipfit::profile::{check, Profile, Violation};
 
+use clipfit::remote::Input;
+
 use crate::output;
 use crate::progress::Bar;
+use crate::source_arg::{self, LocalSource, RemoteFlags};
 
 /// Arguments of `clipfit conform`.
 #[derive(Args, Clone)]
 pub struct ConformArgs {
-    /// The video to convert.
-    pub input: PathBuf,
+    /// The video to convert: a path, or an http(s) URL (copied once to a temporary folder,
+    /// which is removed afterwards).
+    #[arg(value_parser = source_arg::parse_input)]
+    pub input: Input,
     /// Where to write the result (written to a temporary file, then renamed).
     #[arg(short, long)]
     pub output: PathBuf,
@@ -57,6 +62,9 @@ pub struct ConformFlags {
     /// decoder (about 220 MB for 4K input): 1 is slowest and uses least memory.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
+    /// Remote input.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
 }
 
 impl ConformFlags {
@@ -96,18 +104,22 @@ impl Conformed {
 
 /// Runs a conform with a progress bar unless `json`.
 pub fn conform_with_progress(
-    input: &Path,
+    input: &Input,
     output: &Path,
     flags: &ConformFlags,
     json: bool,
 ) -> anyhow::Result<Conformed> {
     let profiles = flags.profiles()?;
     let profile = Profile::intersect(&profiles)?;
+    let name = input.display_name();
     let bar = Bar::new(!json);
-    let result = conform(input, output, &profile, &flags.options(), &bar)
-        .with_context(|| format!("cannot conform {}", input.display()));
+    let result = LocalSource::get(input, &flags.remote, &bar).and_then(|source| {
+        let mut report = conform(source.path(), output, &profile, &flags.options(), &bar)?;
+        report.input = PathBuf::from(&name);
+        Ok(report)
+    });
     bar.finish();
-    let report = result?;
+    let report = result.with_context(|| format!("cannot conform {name}"))?;
     // The intersection holds exactly when each profile does; each is checked all the same.
     let per_profile = match profiles.as_slice() {
         [_] => Vec::new(),
@@ -120,7 +132,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     let done = match conform_with_progress(&args.input, &args.output, &args.flags, args.json) {
         Ok(r) => r,
         Err(err) if args.json => {
-            println!("{}", output::json_error(&args.input, &err));
+            println!("{}", output::json_error(&args.input.display_name(), &err));
             return Ok(ExitCode::from(output::exit_code_for(&err)));
         }
         Err(err) => return Err(err),

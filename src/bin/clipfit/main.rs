@@ -4,12 +4,14 @@
 
 mod allocator;
 mod check_cmd;
+mod cleanup;
 mod conform_cmd;
 mod output;
 mod post_cmd;
 mod profiles_cmd;
 mod progress;
 mod serve_cmd;
+mod source_arg;
 mod upload_cmd;
 
 use std::process::ExitCode;
@@ -46,6 +48,9 @@ fn main() -> ExitCode {
     output::reset_sigpipe();
     allocator::tune();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Check(_) | Command::Conform(_) | Command::Post(_)) {
+        cleanup::remove_temporaries_on_signal();
+    }
     let result = match cli.command {
         Command::Check(args) => check_cmd::run(args),
         Command::Conform(args) => conform_cmd::run(args),

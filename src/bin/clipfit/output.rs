@@ -45,7 +45,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
 }
 
 /// A machine-readable error object for `--json` modes.
-pub fn json_error(file: &std::path::Path, err: &anyhow::Error) -> serde_json::Value {
+pub fn json_error(file: &str, err: &anyhow::Error) -> serde_json::Value {
     let kind = match err.downcast_ref::<Error>() {
         Some(Error::Io { .. }) => "io",
         Some(Error::Malformed { .. }) => "malformed",
@@ -53,11 +53,12 @@ pub fn json_error(file: &std::path::Path, err: &anyhow::Error) -> serde_json::Va
         Some(Error::Limit { .. }) => "limit",
         Some(Error::Codec { .. }) => "codec",
         Some(Error::Upload(_)) => "upload",
+        Some(Error::Remote { .. }) => "remote",
         _ => "error",
     };
-    serde_json::json!({
-        "file": file.display().to_string(),
-        "ready": false,
-        "error": { "kind": kind, "message": format!("{err:#}") },
-    })
+    let mut error = serde_json::json!({ "kind": kind, "message": format!("{err:#}") });
+    if let Some(Error::Remote { status: Some(status), .. }) = err.downcast_ref::<Error>() {
+        error["status"] = (*status).into();
+    }
+    serde_json::json!({ "file": file, "ready": false, "error": error })
 }

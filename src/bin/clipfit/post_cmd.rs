@@ -23,7 +23,12 @@ pub struct PostArgs {
 pub fn run(args: PostArgs) -> anyhow::Result<ExitCode> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let converted = dir.path().join("clipfit-post.mp4");
-    conform_with_progress(&args.upload.file, &converted, &args.conform, args.upload.json)?;
+    let input = args
+        .upload
+        .file
+        .to_str()
+        .map_or_else(|| Ok(clipfit::remote::Input::Local(args.upload.file.clone())), clipfit::remote::Input::parse)?;
+    conform_with_progress(&input, &converted, &args.conform, args.upload.json)?;
     let mut upload = args.upload;
     upload.file = converted;
     // `dir` is removed on drop, with the converted file in it.
