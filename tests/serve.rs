@@ -39,7 +39,9 @@ fn postgres_url() -> Option<String> {
             if std::env::var("CI_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 panic!("CI_REQUIRE_POSTGRES=1 but CLIPFIT_TEST_POSTGRES_URL is not set");
             }
-            eprintln!("SKIPPED: set CLIPFIT_TEST_POSTGRES_URL (see scripts/test-postgres.sh) to run the PostgreSQL tests");
+            eprintln!(
+                "SKIPPED: set CLIPFIT_TEST_POSTGRES_URL (see scripts/test-postgres.sh) to run the PostgreSQL tests"
+            );
             None
         }
     }
@@ -127,6 +129,8 @@ struct Opts<'a> {
     tiktok: &'a str,
     allow_private: bool,
     env: Vec<(&'a str, &'a str)>,
+    /// Seconds running jobs get on SIGTERM.
+    grace: u64,
 }
 
 impl Server {
@@ -138,7 +142,8 @@ impl Server {
             .arg("--work-dir")
             .arg(o.work.join("work"))
             .args(["--workers", "2", "--lease-secs", "2", "--status-poll-ms", "20"])
-            .args(["--idle-poll-ms", "50", "--retry-base-ms", "50", "--shutdown-grace-secs", "5"])
+            .args(["--idle-poll-ms", "50", "--retry-base-ms", "50"])
+            .args(["--shutdown-grace-secs", &o.grace.to_string()])
             .env("CLIPFIT_API_KEY", KEY)
             .env_remove("TIKTOK_CLIENT_KEY")
             .env_remove("TIKTOK_CLIENT_SECRET")
@@ -186,7 +191,9 @@ impl Server {
     }
 
     async fn add_account(&self) -> String {
-        let (s, v) = self.post("/v1/accounts", json!({"access_token": TOKEN, "refresh_token": "rft.original", "expires_in": 86400})).await;
+        let (s, v) = self
+            .post("/v1/accounts", json!({"access_token": TOKEN, "refresh_token": "rft.original", "expires_in": 86400}))
+            .await;
         assert_eq!(s, 201, "{v}");
         v["id"].as_str().unwrap().to_string()
     }
@@ -247,12 +254,17 @@ struct World {
 
 async fn world(faults: Faults) -> World {
     let shared = SharedSources::default();
-    World { emu: Emulator::start(faults).await, sources: start_sources(shared.clone()).await, shared, dir: tempfile::tempdir().unwrap() }
+    World {
+        emu: Emulator::start(faults).await,
+        sources: start_sources(shared.clone()).await,
+        shared,
+        dir: tempfile::tempdir().unwrap(),
+    }
 }
 
 impl World {
     fn opts<'a>(&'a self, db: &'a str) -> Opts<'a> {
-        Opts { db, work: self.dir.path(), tiktok: &self.emu.base, allow_private: true, env: Vec::new() }
+        Opts { db, work: self.dir.path(), tiktok: &self.emu.base, allow_private: true, env: Vec::new(), grace: 5 }
     }
 
     fn inits(&self) -> u32 {
@@ -279,7 +291,9 @@ async fn api_needs_the_key_and_never_returns_tokens() {
     // Health and metrics are for load balancers and scrapers: no key.
     assert_eq!(s.call(get.clone(), "/healthz", None, None).await.0, 200);
 
-    let (status, v) = s.post("/v1/accounts", json!({"access_token": TOKEN, "refresh_token": "rft.secret-refresh", "expires_in": 3600})).await;
+    let (status, v) = s
+        .post("/v1/accounts", json!({"access_token": TOKEN, "refresh_token": "rft.secret-refresh", "expires_in": 3600}))
+        .await;
     assert_eq!(status, 201);
     let id = v["id"].as_str().unwrap();
     let (status, acct) = s.get(&format!("/v1/accounts/{id}")).await;
@@ -297,7 +311,8 @@ async fn api_needs_the_key_and_never_returns_tokens() {
     assert_eq!((status, v["error"]["code"].as_str()), (422, Some("source_invalid")), "{v}");
     let (status, v) = s.post("/v1/jobs", json!({"source": {"url": "http://x/y"}, "profile": "/etc/passwd"})).await;
     assert_eq!((status, v["error"]["code"].as_str()), (422, Some("profile_unknown")), "{v}");
-    let (status, v) = s.post("/v1/jobs", json!({"source": {"url": "http://x/y"}, "post": {"account": "acct_nope"}})).await;
+    let (status, v) =
+        s.post("/v1/jobs", json!({"source": {"url": "http://x/y"}, "post": {"account": "acct_nope"}})).await;
     assert_eq!((status, v["error"]["code"].as_str()), (422, Some("account_unknown")), "{v}");
     let (status, _) = s.post("/v1/jobs", json!({"source": {"url": "http://x/y"}, "sauce": 1})).await;
     assert_eq!(status, 400);
@@ -314,7 +329,8 @@ async fn publishes_exactly_once(db: &str, w: &World) {
     let mut body = job_body(&w.sources, "compliant.mp4", &account);
     body["webhook_url"] = json!(format!("{}/hook", w.sources));
     let send = |key: &'static str, body: Value| {
-        let req = s.http.post(format!("{}/v1/jobs", s.base)).bearer_auth(KEY).header("idempotency-key", key).json(&body);
+        let req =
+            s.http.post(format!("{}/v1/jobs", s.base)).bearer_auth(KEY).header("idempotency-key", key).json(&body);
         async move {
             let resp = req.send().await.unwrap();
             (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
@@ -489,6 +505,50 @@ async fn postgres_kill_9_mid_upload_resumes_without_a_second_init() {
     crash_mid_upload_resumes(&fresh_postgres(&base).await, &w).await;
 }
 
+/// `kill -9` while the job is conforming: the restarted service fetches and conforms again
+/// (nothing reached TikTok) and posts once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_kill_9_while_conforming_restarts_and_posts_once() {
+    let w = world(Faults::default()).await;
+    let db = sqlite_url(w.dir.path());
+    let mut a = Server::start(&w.opts(&db));
+    let account = a.add_account().await;
+    // A transcode (landscape to portrait) takes long enough to be caught in the act.
+    let id = a.submit(job_body(&w.sources, "landscape_bframes.mp4", &account)).await;
+    a.wait_for(&id, "conforming", |v| v["status"] == "conforming").await;
+    a.kill9();
+    let b = Server::start(&w.opts(&db));
+    let v = b.wait_final(&id).await;
+    assert_eq!(v["status"], "published", "{v}\n{}", b.log());
+    assert!(b.log().contains("(attempt 2, status conforming)"), "resumed from the conform:\n{}", b.log());
+    assert_eq!(w.inits(), 1, "{:?}", w.emu.events());
+}
+
+/// SIGTERM while a job is stuck mid-upload: the service stops taking jobs, waits its grace
+/// time, hands the job back and exits 0; the next process finishes it without a new init.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_hands_running_jobs_back() {
+    let w = world(hang_first_put()).await;
+    let db = sqlite_url(w.dir.path());
+    let mut a = Server::start(&Opts { grace: 1, ..w.opts(&db) });
+    let account = a.add_account().await;
+    let id = a.submit(job_body(&w.sources, "compliant.mp4", &account)).await;
+    let start = Instant::now();
+    while !w.emu.events().iter().any(|e| e.ends_with("hang")) {
+        assert!(start.elapsed() < DEADLINE, "no chunk arrived\n{}", a.log());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let term = Command::new("kill").args(["-TERM", &a.child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = a.child.wait().unwrap();
+    assert!(status.success(), "{status:?}\n{}", a.log());
+    assert!(a.log().contains("handed 1 job(s) back"), "{}", a.log());
+    let b = Server::start(&w.opts(&db));
+    let v = b.wait_final(&id).await;
+    assert_eq!(v["status"], "published", "{v}\n{}", b.log());
+    assert_eq!(w.inits(), 1);
+}
+
 /// Two `clipfit serve` processes on one PostgreSQL share four jobs: each posted once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_servers_share_four_jobs_each_posted_once() {
@@ -520,7 +580,8 @@ async fn expiring_token_is_refreshed_and_the_rotated_one_used() {
     let opts = Opts { env: vec![("TIKTOK_CLIENT_KEY", "ck-1"), ("TIKTOK_CLIENT_SECRET", "cs-SECRET")], ..w.opts(&db) };
     let s = Server::start(&opts);
     // Expires in a minute: inside the refresh margin.
-    let (status, v) = s.post("/v1/accounts", json!({"access_token": TOKEN, "refresh_token": "rft.original", "expires_in": 60})).await;
+    let (status, v) =
+        s.post("/v1/accounts", json!({"access_token": TOKEN, "refresh_token": "rft.original", "expires_in": 60})).await;
     assert_eq!(status, 201);
     let account = v["id"].as_str().unwrap().to_string();
     for _ in 0..2 {
@@ -579,7 +640,7 @@ async fn queue_properties(url: &str) {
     let id = &x.first().or(y.first()).unwrap().clone();
     let holder = if x.contains(id) { "w1" } else { "w2" };
     assert!(matches!(store.renew(id, "intruder", 60_000).await, Err(ServeError::LeaseLost(_))));
-    assert_eq!(store.renew(id, holder, 60_000).await.unwrap(), false);
+    assert!(!store.renew(id, holder, 60_000).await.unwrap(), "no cancel was requested");
     // Only one publish id is ever stored for a job.
     store.set_initialised(id, holder, "v_pub_1", "http://u/1", 10).await.unwrap();
     assert!(store.set_initialised(id, holder, "v_pub_2", "http://u/2", 10).await.is_err());
@@ -595,7 +656,8 @@ async fn queue_properties(url: &str) {
     // Rate limits: 6 inits a minute per account, 5 inbox shares a day.
     let q = Quotas::default();
     let now = clipfit::serve::now_ms();
-    for (account, mode, inits) in [("a6", PostMode::Direct, 6), ("a5", PostMode::Direct, 5), ("i5", PostMode::Inbox, 5)] {
+    for (account, mode, inits) in [("a6", PostMode::Direct, 6), ("a5", PostMode::Direct, 5), ("i5", PostMode::Inbox, 5)]
+    {
         for n in 0..inits {
             store.insert_job(&request(100 + n, Some(account), mode), None).await.unwrap();
             let j = store.claim("rl", 60_000).await.unwrap().unwrap();
@@ -621,4 +683,21 @@ async fn sqlite_queue_claims_once_and_leases_expire() {
 async fn postgres_queue_claims_once_and_leases_expire() {
     let Some(base) = postgres_url() else { return };
     queue_properties(&fresh_postgres(&base).await).await;
+}
+
+/// TikTok refuses the init: the job fails at once with TikTok's code kept and explained.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiktok_refusal_fails_with_its_code_explained() {
+    let w = world(Faults { init_error: Some((403, "spam_risk_too_many_pending_share")), ..Faults::default() }).await;
+    let db = sqlite_url(w.dir.path());
+    let s = Server::start(&w.opts(&db));
+    let account = s.add_account().await;
+    let id = s.submit(job_body(&w.sources, "compliant.mp4", &account)).await;
+    let v = s.wait_final(&id).await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["error"]["code"], "tiktok_spam_risk_too_many_pending_share", "{v}");
+    assert_eq!(v["error"]["retryable"], false);
+    // Explained from issue 5's table, not just the code.
+    assert!(v["error"]["message"].as_str().unwrap().contains("drafts are waiting in the TikTok inbox"), "{v}");
+    assert_eq!(v["publish_id"], Value::Null);
 }

@@ -18,8 +18,7 @@ use serde_json::Value;
 use tiktok_emulator::*;
 
 use clipfit::upload::{
-    refresh_access_token, PostRequest, PostTarget, PublishState, RefreshCredentials, Secret,
-    TokenSet, UploadError,
+    refresh_access_token, PostRequest, PostTarget, PublishState, RefreshCredentials, Secret, TokenSet, UploadError,
 };
 
 /// Writes `size` pseudo-random bytes (xorshift, so misplaced chunks are detected).

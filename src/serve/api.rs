@@ -16,11 +16,11 @@ use serde_json::json;
 use crate::profile::Profile;
 use crate::upload::Secret;
 
-use crate::remote::RemoteUrl;
 use super::job::{JobRequest, JobStatus};
 use super::queue::CancelOutcome;
 use super::run::Ctx;
 use super::worker::parse_fit;
+use crate::remote::RemoteUrl;
 
 /// Longest `Idempotency-Key` accepted.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
@@ -52,7 +52,8 @@ fn same_key(given: &[u8], key: &[u8]) -> bool {
 }
 
 async fn require_key(State(ctx): State<Arc<Ctx>>, req: Request, next: Next) -> Response {
-    let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let given =
+        req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     if !given.is_some_and(|k| same_key(k.trim().as_bytes(), ctx.cfg.api_key.expose().as_bytes())) {
         let mut resp = error(
             StatusCode::UNAUTHORIZED,
@@ -95,11 +96,11 @@ fn one_day() -> u64 {
     86_400
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+/// The body as `T`, or the 400 answer (boxed: a `Response` is large).
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
-        // serde's message names fields and types, never echoes values of string fields
-        // beyond what the caller sent.
-        error(StatusCode::BAD_REQUEST, "bad_request", format!("the body is not the expected JSON: {e}"))
+        // serde's message names the field and type at fault; a job body holds no secret.
+        Box::new(error(StatusCode::BAD_REQUEST, "bad_request", format!("the body is not the expected JSON: {e}")))
     })
 }
 
@@ -112,10 +113,11 @@ async fn create_account(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
             "expected {\"access_token\": string, \"refresh_token\": string, \"expires_in\": seconds}",
         );
     };
-    let (access, refresh) = match (Secret::new(new.access_token, "access token"), Secret::new(new.refresh_token, "refresh token")) {
-        (Ok(a), Ok(r)) => (a, r),
-        (Err(e), _) | (_, Err(e)) => return error(StatusCode::UNPROCESSABLE_ENTITY, "bad_token", e.to_string()),
-    };
+    let (access, refresh) =
+        match (Secret::new(new.access_token, "access token"), Secret::new(new.refresh_token, "refresh token")) {
+            (Ok(a), Ok(r)) => (a, r),
+            (Err(e), _) | (_, Err(e)) => return error(StatusCode::UNPROCESSABLE_ENTITY, "bad_token", e.to_string()),
+        };
     match ctx.store.add_account(access.expose(), refresh.expose(), new.expires_in).await {
         Ok(id) => (StatusCode::CREATED, Json(json!({"id": id}))).into_response(),
         Err(e) => internal(e),
@@ -162,7 +164,7 @@ async fn validate(ctx: &Ctx, req: &JobRequest) -> Result<(), Response> {
 async fn create_job(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
     let req: JobRequest = match parse_body(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => None,

@@ -284,10 +284,11 @@ impl Store {
         for r in rows {
             let id: String = r.try_get("id")?;
             let path: String = r.try_get("output_path")?;
-            let taken = sqlx::query("UPDATE clipfit_jobs SET output_path = NULL WHERE id = $1 AND output_path IS NOT NULL")
-                .bind(&id)
-                .execute(&self.pool)
-                .await?;
+            let taken =
+                sqlx::query("UPDATE clipfit_jobs SET output_path = NULL WHERE id = $1 AND output_path IS NOT NULL")
+                    .bind(&id)
+                    .execute(&self.pool)
+                    .await?;
             if taken.rows_affected() == 1 {
                 out.push((id, path));
             }

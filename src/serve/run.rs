@@ -127,14 +127,19 @@ pub async fn serve(
         std::process::id(),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
-    let tokens = Tokens { store: store.clone(), api_base: cfg.api_base.clone(), app: cfg.app.clone(), policy: cfg.tiktok.clone() };
+    let tokens = Tokens {
+        store: store.clone(),
+        api_base: cfg.api_base.clone(),
+        app: cfg.app.clone(),
+        policy: cfg.tiktok.clone(),
+    };
     let status_limit = SlidingWindow::new(cfg.quotas.status_per_minute, Duration::from_secs(60));
-    let ctx = Arc::new(Ctx { store, cfg, metrics: Metrics::default(), tokens, owner, status_limit, wake: Notify::new() });
+    let ctx =
+        Arc::new(Ctx { store, cfg, metrics: Metrics::default(), tokens, owner, status_limit, wake: Notify::new() });
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers: Vec<_> = (0..ctx.cfg.workers)
-        .map(|_| tokio::spawn(super::worker::worker_loop(ctx.clone(), stop_rx.clone())))
-        .collect();
+    let workers: Vec<_> =
+        (0..ctx.cfg.workers).map(|_| tokio::spawn(super::worker::worker_loop(ctx.clone(), stop_rx.clone()))).collect();
     let sweeper = tokio::spawn(sweep_outputs(ctx.clone()));
     on_listening(addr);
 

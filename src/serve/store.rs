@@ -78,7 +78,7 @@ const SCHEMA: [&str; 4] = [
 
 /// Arbitrary key for the advisory lock that serialises schema creation when several
 /// processes start at once on one PostgreSQL (`CREATE TABLE IF NOT EXISTS` races otherwise).
-const SCHEMA_LOCK: i64 = 0x636c_6970_6669_74;
+const SCHEMA_LOCK: i64 = 0x0063_6c69_7066_6974;
 
 const VIEW_COLUMNS: &str = "id, status, progress, violations, warnings, publish_id, post_ids, error_code, \
      error_message, error_retryable, retries, created_at, finished_at";
@@ -122,7 +122,10 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         if self.dialect == Dialect::Postgres {
             // Wrapped: the Any driver cannot decode the `void` these functions return.
-            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_lock($1)) AS l").bind(SCHEMA_LOCK).execute(&mut *conn).await?;
+            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_lock($1)) AS l")
+                .bind(SCHEMA_LOCK)
+                .execute(&mut *conn)
+                .await?;
         }
         let mut result = Ok(());
         for statement in SCHEMA {
@@ -132,7 +135,10 @@ impl Store {
             }
         }
         if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT 1 AS unlocked FROM (SELECT pg_advisory_unlock($1)) AS l").bind(SCHEMA_LOCK).execute(&mut *conn).await?;
+            sqlx::query("SELECT 1 AS unlocked FROM (SELECT pg_advisory_unlock($1)) AS l")
+                .bind(SCHEMA_LOCK)
+                .execute(&mut *conn)
+                .await?;
         }
         result
     }
@@ -175,7 +181,8 @@ impl Store {
 
     /// True when the account exists.
     pub async fn account_exists(&self, id: &str) -> Result<bool, ServeError> {
-        let row = sqlx::query("SELECT id FROM clipfit_accounts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT id FROM clipfit_accounts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         Ok(row.is_some())
     }
 
@@ -279,9 +286,8 @@ impl Store {
 
     /// Number of jobs in each status (for `/metrics`).
     pub async fn count_by_status(&self) -> Result<Vec<(String, i64)>, ServeError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM clipfit_jobs GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) AS n FROM clipfit_jobs GROUP BY status").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 }

@@ -70,8 +70,8 @@ struct Running {
 
 impl Running {
     fn set_fraction(&self, done: u64, total: u64) {
-        if total > 0 {
-            self.progress.store((done.min(total) * 1000 / total) as i64, Ordering::Relaxed);
+        if let Some(p) = (done.min(total) * 1000).checked_div(total) {
+            self.progress.store(p as i64, Ordering::Relaxed);
         }
     }
 }
@@ -271,7 +271,8 @@ async fn ensure_output(
     check_cancel(ctx, job).await?;
     ctx.store.set_stage(&job.id, &ctx.owner, JobStatus::Conforming, 0).await?;
     let spec = job.request.profile.clone().unwrap_or_else(|| "tiktok".into());
-    let fit = parse_fit(job.request.fit.as_deref()).map_err(|m| Fail::Terminal(ErrorInfo::terminal("bad_request", m)))?;
+    let fit =
+        parse_fit(job.request.fit.as_deref()).map_err(|m| Fail::Terminal(ErrorInfo::terminal("bad_request", m)))?;
     let progress = ConformProgress { running: running.clone(), total: AtomicU64::new(0), done: AtomicU64::new(0) };
     let (src2, out2) = (src.clone(), out.to_path_buf());
     let started = Instant::now();
@@ -289,7 +290,8 @@ async fn ensure_output(
     Metrics::add(&ctx.metrics.conforms, 1);
     Metrics::add(&ctx.metrics.conform_ms, started.elapsed().as_millis() as u64);
     if !report.output_violations.is_empty() {
-        let rules: Vec<String> = report.output_violations.iter().map(|v| format!("{}: {}", v.rule, v.message)).collect();
+        let rules: Vec<String> =
+            report.output_violations.iter().map(|v| format!("{}: {}", v.rule, v.message)).collect();
         return Err(Fail::Terminal(ErrorInfo::terminal(
             "not_ready",
             format!("the converted file still breaks the profile: {}", rules.join("; ")),
@@ -361,7 +363,11 @@ async fn wait_for_final(ctx: &Ctx, client: &Client, post: &PostSpec, id: &Publis
         if started.elapsed() > ctx.cfg.tiktok.poll_timeout {
             return Err(Fail::Transient(ErrorInfo::transient(
                 "status_timeout",
-                format!("TikTok was still at {} after {} s; will check again", status.state.as_str(), started.elapsed().as_secs()),
+                format!(
+                    "TikTok was still at {} after {} s; will check again",
+                    status.state.as_str(),
+                    started.elapsed().as_secs()
+                ),
             )));
         }
         tokio::time::sleep(ctx.cfg.tiktok.poll_interval).await;

@@ -494,7 +494,6 @@ pub fn quiet_drop_panics() {
     });
 }
 
-
 /// Retry timings short enough for tests.
 pub fn fast_policy() -> RetryPolicy {
     RetryPolicy {

@@ -60,9 +60,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("CLIPFIT_API_KEY is too short: use at least 16 random characters");
     }
     let app = match (std::env::var("TIKTOK_CLIENT_KEY"), std::env::var("TIKTOK_CLIENT_SECRET")) {
-        (Ok(k), Ok(s)) if !k.trim().is_empty() => {
-            Some(AppCredentials { client_key: k.trim().to_string(), client_secret: Secret::new(s, "TIKTOK_CLIENT_SECRET")? })
-        }
+        (Ok(k), Ok(s)) if !k.trim().is_empty() => Some(AppCredentials {
+            client_key: k.trim().to_string(),
+            client_secret: Secret::new(s, "TIKTOK_CLIENT_SECRET")?,
+        }),
         _ => {
             eprintln!(
                 "clipfit serve: TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET not set: access tokens are used until they \
@@ -88,14 +89,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     cfg.tiktok.base_delay = cfg.tiktok.base_delay.min(cfg.retry_base);
     cfg.webhook.backoff = cfg.retry_base;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let db_kind = if cfg.db.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
         let announce = move |addr| {
             // The first line on stdout: scripts (and the tests) read the address from it.
             println!("clipfit serve: listening on http://{addr} ({db_kind})");
         };
         serve(cfg, announce, shutdown_signal()).await
-    })?;
+    });
+    // A job handed back may still have a conform running on a blocking thread: its result
+    // is no longer wanted, so do not wait for it.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 
