@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod profile;
 pub mod remote;
+pub mod serve;
 pub mod tempfiles;
 pub mod upload;
 pub mod video;

@@ -76,6 +76,30 @@ impl Client {
         }
     }
 
+    /// Sends the file to an upload URL from an earlier [`Client::init`], without ever starting
+    /// a new upload: the service persists the publish id and URL first, so a crash between
+    /// chunks resumes here (the server's `416` + `Content-Range` tells where it stands).
+    /// A lost URL is reported as [`UploadError::UploadUrlLost`] for the caller to reconcile.
+    pub(crate) async fn resume_transfer(
+        &self,
+        path: &Path,
+        url: &str,
+        plan: &ChunkPlan,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<(), UploadError> {
+        match self.transfer(path, url, plan, progress).await {
+            Ok(()) => Ok(()),
+            Err(TransferEnd::UrlLost(status)) => Err(UploadError::UploadUrlLost { status, inits: 1 }),
+            Err(TransferEnd::Failed(e)) => Err(e),
+        }
+    }
+
+    /// The chunk plan this client uses for a file of `size` bytes (deterministic, so a resumed
+    /// upload sends the same chunks as the first attempt).
+    pub(crate) fn plan_for(&self, size: u64) -> Result<ChunkPlan, UploadError> {
+        ChunkPlan::with_preferred(size, self.preferred_chunk)
+    }
+
     /// PUTs every chunk in order to `url`.
     async fn transfer(
         &self,

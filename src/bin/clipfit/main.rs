@@ -10,6 +10,7 @@ mod output;
 mod post_cmd;
 mod profiles_cmd;
 mod progress;
+mod serve_cmd;
 mod source_arg;
 mod upload_cmd;
 
@@ -39,6 +40,8 @@ enum Command {
     Auth(upload_cmd::AuthArgs),
     /// List the built-in profiles (name, summary, sources).
     Profiles(profiles_cmd::ProfilesArgs),
+    /// Run the posting service: an HTTP API over a durable job queue (SQLite or PostgreSQL).
+    Serve(serve_cmd::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Post(args) => post_cmd::run(args),
         Command::Auth(args) => upload_cmd::run_auth(&args),
         Command::Profiles(args) => profiles_cmd::run(&args),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     match result {
         Ok(code) => code,
