@@ -29,6 +29,14 @@ $FF -f lavfi -i "$(src 320x568 60 2.5)" -f lavfi -i "$(tone 22050 2.5)" \
   -c:v libx264 -preset ultrafast -b:v 300k -pix_fmt yuv420p -c:a aac -ac 1 short60_mono22k.mp4
 # HEVC (unsupported video).
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx265 -preset ultrafast -x265-params log-level=none hevc.mp4
+# Colour, one fixture per labelling: 8-bit H.264 flagged HLG BT.2020 in its VUI (the rule
+# `color`; conform refuses it until tone mapping lands), and 10-bit HEVC PQ in a MOV with
+# mastering display and content light metadata (mdcv/clli boxes, HDR10).
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc h264_hlg.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le \
+  -x265-params "log-level=none:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
+  -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -tag:v hvc1 hevc_pq.mov
 # 10-bit H.264 (unsupported).
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le h264_10bit.mp4
 # AC-3 audio (unsupported audio), 5.1.

@@ -172,7 +172,8 @@ pub struct ConformPlan {
 }
 
 /// Rules whose violation means the video must be re-encoded.
-const VIDEO_RULES: [&str; 17] = [
+const VIDEO_RULES: [&str; 18] = [
+    "color",
     "video_codec",
     "pixel_format",
     "progressive",
@@ -339,6 +340,13 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
     }
     if video.bit_depth != 8 {
         return Err(Error::unsupported(format!("{}-bit H.264 video", video.bit_depth), hint));
+    }
+    if !video.color.is_sdr_709_compatible() {
+        return Err(Error::unsupported(
+            format!("{} (HDR or wide-gamut) video", video.color.describe()),
+            "clipfit does not tone-map HDR to SDR yet: export SDR from the camera app or an editor (on iPhone: \
+             Settings > Camera > Record Video > HDR Video off)",
+        ));
     }
     if video.interlaced {
         return Err(Error::unsupported(

@@ -88,15 +88,10 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
                     pasp = Some((h, v));
                 }
             }
-            b"colr" => {
-                let mut cr = Reader::new(child.payload, &cplace);
-                if &cr.fourcc()? == b"nclx" && cr.remaining() >= 7 {
-                    cr.skip(6)?;
-                    if cr.u8()? & 0x80 != 0 {
-                        info.full_range = true;
-                    }
-                }
-            }
+            b"colr" => parse_colr(child.payload, &cplace, &mut info)?,
+            b"mdcv" => info.hdr.mastering = parse_mdcv(child.payload, &cplace)?,
+            b"clli" => info.hdr.content_light = parse_clli(child.payload, &cplace)?,
+            b"dvcC" | b"dvvC" | b"dvwC" => info.hdr.dolby_vision = parse_dovi(child.payload, &cplace)?,
             _ => {}
         }
     }
@@ -107,6 +102,68 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
         }
     }
     Ok(info)
+}
+
+/// `colr`: `nclx` (ISO-BMFF: H.273 code points and the full-range flag) or `nclc`
+/// (QuickTime: the same without the flag). ICC profiles (`rICC`, `prof`) are not read.
+fn parse_colr(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
+    let mut r = Reader::new(payload, place);
+    let kind = r.fourcc()?;
+    if (&kind != b"nclx" && &kind != b"nclc") || r.remaining() < 6 {
+        return Ok(());
+    }
+    // Code points are 16-bit here but all defined ones fit in 8 bits; larger ones are
+    // reserved, i.e. unspecified.
+    let code = |v: u16| u8::try_from(v).unwrap_or(2);
+    let (primaries, transfer, matrix) = (code(r.u16()?), code(r.u16()?), code(r.u16()?));
+    info.color.fill_from(crate::media::ColorInfo { primaries, transfer, matrix });
+    if &kind == b"nclx" && r.remaining() >= 1 && r.u8()? & 0x80 != 0 {
+        info.full_range = true;
+    }
+    Ok(())
+}
+
+/// `mdcv` (ISO/IEC 23001-17 / QuickTime): SMPTE ST 2086 in the SEI's layout.
+fn parse_mdcv(payload: &[u8], place: &str) -> Result<Option<crate::media::color::MasteringDisplay>> {
+    if payload.len() < 24 {
+        return Ok(None);
+    }
+    let mut r = Reader::new(payload, place);
+    let mut primaries = [(0, 0); 3];
+    for p in &mut primaries {
+        *p = (r.u16()?, r.u16()?);
+    }
+    let white_point = (r.u16()?, r.u16()?);
+    let (max_luminance, min_luminance) = (r.u32()?, r.u32()?);
+    Ok(Some(crate::media::color::MasteringDisplay { primaries, white_point, max_luminance, min_luminance }))
+}
+
+/// `clli`: MaxCLL and MaxFALL in cd/m².
+fn parse_clli(payload: &[u8], place: &str) -> Result<Option<crate::media::color::ContentLight>> {
+    if payload.len() < 4 {
+        return Ok(None);
+    }
+    let mut r = Reader::new(payload, place);
+    Ok(Some(crate::media::color::ContentLight { max_cll: r.u16()?, max_fall: r.u16()? }))
+}
+
+/// `dvcC`/`dvvC`/`dvwC`: DOVIDecoderConfigurationRecord (Dolby's ISO-BMFF spec):
+/// version (2 bytes), then profile:7 level:6 rpu:1 el:1 bl:1, then compatibility id:4.
+fn parse_dovi(payload: &[u8], place: &str) -> Result<Option<crate::media::color::DolbyVision>> {
+    if payload.len() < 5 {
+        return Ok(None);
+    }
+    let mut r = Reader::new(payload, place);
+    r.skip(2)?;
+    let bits = r.u16()?;
+    let compat = r.u8()? >> 4;
+    Ok(Some(crate::media::color::DolbyVision {
+        profile: (bits >> 9) as u8,
+        level: ((bits >> 3) & 0x3f) as u8,
+        rpu: bits & 4 != 0,
+        enhancement_layer: bits & 2 != 0,
+        base_layer_compatibility: compat,
+    }))
 }
 
 fn reduce((a, b): (u32, u32)) -> (u32, u32) {
@@ -168,6 +225,9 @@ pub fn apply_sps(info: &mut VideoInfo, sps_bytes: &[u8], place: &str) -> Result<
         }
     }
     info.full_range |= sps.full_range;
+    if let Some((primaries, transfer, matrix)) = sps.color {
+        info.color.fill_from(crate::media::ColorInfo { primaries, transfer, matrix });
+    }
     info.interlaced = !sps.frame_mbs_only;
     // The SPS knows the real cropped size; the sample entry is only advisory.
     if sps.width > 0 && sps.height > 0 {
@@ -448,4 +508,46 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
 /// Looks for `kind` among the direct children of `data`, for callers outside this module.
 pub fn child<'a>(data: &'a [u8], kind: &[u8; 4], place: &str, depth: usize) -> Result<Option<&'a [u8]>> {
     Ok(find(data, kind, place, depth)?.map(|b| b.payload))
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::*;
+
+    #[test]
+    fn dolby_vision_8_4_is_read() {
+        // version 1.0; profile 8, level 4, rpu, base layer; compatibility id 4 (HLG).
+        let dv = parse_dovi(&[1, 0, 0x10, 0x25, 0x40, 0, 0, 0], "dvvC").unwrap().unwrap();
+        assert_eq!((dv.profile, dv.level, dv.base_layer_compatibility), (8, 4, 4));
+        assert!(dv.rpu && !dv.enhancement_layer);
+        assert_eq!(dv.name(), "8.4");
+    }
+
+    #[test]
+    fn colr_nclx_and_nclc_give_code_points() {
+        let mut info = VideoInfo::new(VideoCodec::Hevc, "hvc1", 16, 16);
+        parse_colr(b"nclx\x00\x09\x00\x12\x00\x09\x80", "colr", &mut info).unwrap();
+        assert_eq!((info.color.primaries, info.color.transfer, info.color.matrix, info.full_range), (9, 18, 9, true));
+        let mut info = VideoInfo::new(VideoCodec::H264, "avc1", 16, 16);
+        parse_colr(b"nclc\x00\x01\x00\x01\x00\x01", "colr", &mut info).unwrap();
+        assert!(info.color.is_sdr_709_compatible() && !info.full_range);
+        // Reserved 16-bit values are unspecified, not truncated.
+        let mut info = VideoInfo::new(VideoCodec::H264, "avc1", 16, 16);
+        parse_colr(b"nclx\x01\x09\x00\x01\x00\x01\x00", "colr", &mut info).unwrap();
+        assert_eq!(info.color.primaries, 2);
+    }
+
+    #[test]
+    fn mastering_and_content_light_are_read() {
+        let mut mdcv = Vec::new();
+        for v in [13250u16, 34500, 7500, 3000, 34000, 16000, 15635, 16450] {
+            mdcv.extend_from_slice(&v.to_be_bytes());
+        }
+        mdcv.extend_from_slice(&10_000_000u32.to_be_bytes());
+        mdcv.extend_from_slice(&1u32.to_be_bytes());
+        let m = parse_mdcv(&mdcv, "mdcv").unwrap().unwrap();
+        assert_eq!((m.max_luminance, m.white_point), (10_000_000, (15635, 16450)));
+        let l = parse_clli(&[0x03, 0xe8, 0x01, 0x90], "clli").unwrap().unwrap();
+        assert_eq!((l.max_cll, l.max_fall), (1000, 400));
+    }
 }

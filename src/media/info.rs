@@ -199,6 +199,10 @@ pub struct VideoInfo {
     pub interlaced: bool,
     /// True for full-range (`yuvj`) video.
     pub full_range: bool,
+    /// Colour primaries, transfer and matrix (H.273 code points), from the VUI or `colr`.
+    pub color: crate::media::ColorInfo,
+    /// Mastering display, content light level and Dolby Vision configuration.
+    pub hdr: crate::media::HdrInfo,
     /// Average frame rate (samples / media duration).
     pub fps: f64,
     /// True when all sample durations are equal (within one tick, ignoring the last).
@@ -274,6 +278,8 @@ impl VideoInfo {
             display_height: height,
             interlaced: false,
             full_range: false,
+            color: crate::media::ColorInfo::default(),
+            hdr: crate::media::HdrInfo::default(),
             fps: 0.0,
             constant_frame_rate: true,
             frame_duration_range: (0.0, 0.0),

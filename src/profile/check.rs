@@ -152,6 +152,21 @@ fn check_video(info: &MediaInfo, profile: &Profile, out: &mut Vec<Violation>) {
         );
         out.push(v("pixel_format", &pix, &want, format!("pixel format is {pix}; {} needs {want}", profile.name)));
     }
+    if profile.require_sdr && (!video.color.is_sdr_709_compatible() || video.hdr.dolby_vision.is_some()) {
+        let mut actual = video.color.describe();
+        if let Some(dv) = video.hdr.dolby_vision {
+            actual.push_str(&format!(" + Dolby Vision {}", dv.name()));
+        }
+        out.push(v(
+            "color",
+            &actual,
+            "SDR BT.709",
+            format!(
+                "the video is {actual}; {} wants SDR BT.709 (HDR must be tone-mapped, not relabelled)",
+                profile.name
+            ),
+        ));
+    }
     if profile.require_progressive && video.interlaced {
         out.push(v(
             "progressive",

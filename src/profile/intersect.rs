@@ -165,6 +165,7 @@ fn meet(a: &Profile, b: &Profile) -> std::result::Result<Profile, Vec<Clash>> {
         max_frame_rate: lowest(a.max_frame_rate, b.max_frame_rate),
         require_constant_frame_rate: a.require_constant_frame_rate || b.require_constant_frame_rate,
         require_progressive: a.require_progressive || b.require_progressive,
+        require_sdr: a.require_sdr || b.require_sdr,
         require_closed_gop: a.require_closed_gop || b.require_closed_gop,
         max_keyframe_interval: lowest(a.max_keyframe_interval, b.max_keyframe_interval),
         max_peak_bitrate: lowest(a.max_peak_bitrate, b.max_peak_bitrate),

@@ -92,6 +92,10 @@ pub struct Profile {
     /// Video must be progressive (no interlaced or MBAFF coding).
     #[serde(default)]
     pub require_progressive: bool,
+    /// Video must be SDR in BT.709 (or unlabelled, which players show as BT.709): no HLG or
+    /// PQ transfer, no BT.2020 gamut, no Dolby Vision. Rule `color`.
+    #[serde(default)]
+    pub require_sdr: bool,
     /// No open GOP: nothing decoded after a keyframe may be shown before it.
     #[serde(default)]
     pub require_closed_gop: bool,

@@ -127,7 +127,7 @@ pub fn probe(url: &RemoteUrl, opts: &RemoteOptions, progress: &dyn TransferProgr
         Opened::Whole(reply) => {
             let dir = crate::tempfiles::folder("source", None)?;
             let path = dir.path().join(temp_name(url));
-            download::download_into(&http, Some(reply), &path, progress)?;
+            download::download_into(&http, reply, &path, progress)?;
             let info = crate::demux::probe(&path).map_err(|e| rename_source(e, &path, url))?;
             Ok((info, Transfer { bytes: http.bytes(), requests: http.requests(), ranged: false }))
         }

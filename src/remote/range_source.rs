@@ -35,8 +35,9 @@ pub struct RangeSource {
 pub(crate) enum Opened {
     /// The server serves ranges.
     Ranges(RangeSource),
-    /// The server sent the whole file: read it from this reply, front to back.
-    Whole(Reply),
+    /// Ranges cannot be used: read the file front to back, from this reply when it is the
+    /// whole file (a 200), else with a new request (a 206 that did not give the length).
+    Whole(Option<Reply>),
 }
 
 impl RangeSource {
@@ -47,7 +48,8 @@ impl RangeSource {
             let mut reply = http.get(Some((0, Some(BLOCK - 1))), None)?;
             let total = match (reply.partial, reply.total) {
                 (true, Some(total)) => total,
-                _ => return Ok(Err(reply)),
+                (true, None) => return Ok(Err(None)),
+                (false, _) => return Ok(Err(Some(reply))),
             };
             let want = BLOCK.min(total) as usize;
             let mut buf = vec![0u8; want];

@@ -42,6 +42,17 @@ impl RemoteUrl {
         &self.url
     }
 
+    /// The full URL, query string included: to hand to a service that fetches it (TikTok's
+    /// PULL_FROM_URL), never for messages.
+    pub fn full(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// True for `https://`.
+    pub fn is_https(&self) -> bool {
+        self.url.scheme() == "https"
+    }
+
     /// The last path segment, if it looks like a file name (used to name temporary copies).
     pub fn file_name(&self) -> Option<&str> {
         self.url.path_segments()?.next_back().filter(|s| !s.is_empty())

@@ -134,6 +134,27 @@ impl Client {
         Ok(init)
     }
 
+    /// Asks TikTok to fetch the video itself from `video_url` (`PULL_FROM_URL`: the URL's
+    /// domain or prefix must be verified for the app, else `url_ownership_unverified`).
+    /// Nothing is uploaded from here; the returned id is polled like an upload's.
+    pub async fn init_pull(&self, target: &PostTarget, video_url: &str) -> Result<PublishId, UploadError> {
+        let source_info = json!({ "source": "PULL_FROM_URL", "video_url": video_url });
+        let (path, body) = match target {
+            PostTarget::Direct(info) => {
+                ("/v2/post/publish/video/init/", json!({ "post_info": info, "source_info": source_info }))
+            }
+            PostTarget::Inbox => ("/v2/post/publish/inbox/video/init/", json!({ "source_info": source_info })),
+        };
+        #[derive(Deserialize)]
+        struct PullData {
+            publish_id: PublishId,
+        }
+        let data = self.post_json(path, &body, "pull init").await?;
+        let init: PullData = serde_json::from_value(data)
+            .map_err(|e| UploadError::Protocol { what: "pull init", detail: e.to_string() })?;
+        Ok(init.publish_id)
+    }
+
     /// One status query.
     pub async fn fetch_status(&self, id: &PublishId) -> Result<PublishStatus, UploadError> {
         let data =

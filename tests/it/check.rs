@@ -100,3 +100,29 @@ fn max_size_option_lowers_the_limit() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rules(&v), vec!["file_size"]);
 }
+
+#[test]
+fn hdr_is_named_and_breaks_color() {
+    let v = expect_rules("h264_hlg.mp4", &["color"]);
+    assert_eq!(v["info"]["tracks"][0]["color"], serde_json::json!({ "primaries": 9, "transfer": 18, "matrix": 9 }));
+    let color = v["violations"].as_array().unwrap().iter().find(|x| x["rule"] == "color").unwrap().clone();
+    assert_eq!(color["actual"], "HLG BT.2020");
+    let v = expect_rules("hevc_pq.mov", &["color", "video_codec"]);
+    assert_eq!(v["info"]["tracks"][0]["color"]["transfer"], 16);
+    // SDR files (labelled BT.709 or not at all) pass.
+    for name in ["compliant.mp4", "landscape_bframes.mp4"] {
+        let (_, v) = check_json(&fixture(name));
+        assert!(!rules(&v).contains(&"color".to_string()), "{name}");
+    }
+}
+
+#[test]
+fn hdr_conform_is_refused_not_relabelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let run = clipfit(&["conform", fixture("h264_hlg.mp4").to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(err.contains("HLG BT.2020") && err.contains("tone-map"), "{err}");
+    assert!(!out.exists());
+}

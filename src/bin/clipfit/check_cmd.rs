@@ -127,6 +127,17 @@ fn print_human(file: &str, verdicts: &[(&Profile, Vec<Violation>)], info: &Media
             v.fps,
             if v.constant_frame_rate { "constant" } else { "variable" }
         );
+        let mut color = v.color.describe();
+        if let Some(dv) = v.hdr.dolby_vision {
+            color.push_str(&format!(", Dolby Vision {}", dv.name()));
+        }
+        if let Some(m) = v.hdr.mastering {
+            color.push_str(&format!(", mastered at {:.0} cd/m²", m.max_luminance as f64 / 10_000.0));
+        }
+        if let Some(l) = v.hdr.content_light {
+            color.push_str(&format!(", MaxCLL {} MaxFALL {}", l.max_cll, l.max_fall));
+        }
+        println!("  colour      {color}");
     }
     if let Some(a) = info.audio() {
         println!(

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::conform_cmd::{conform_with_progress, ConformFlags};
@@ -21,16 +21,21 @@ pub struct PostArgs {
 }
 
 pub fn run(args: PostArgs) -> anyhow::Result<ExitCode> {
-    let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let Some(file) = &args.upload.file else {
+        bail!("post converts a FILE or URL and uploads it: for TikTok to pull a ready file, use `clipfit upload --pull-from-url`");
+    };
+    if args.upload.pull_from_url.is_some() {
+        bail!("post converts and uploads its input: use `clipfit upload --pull-from-url URL` for a ready file");
+    }
+    let input = match file.to_str() {
+        Some(s) => clipfit::remote::Input::parse(s)?,
+        None => clipfit::remote::Input::Local(file.clone()),
+    };
+    // Registered, so that Ctrl-C removes it; dropping it removes it otherwise.
+    let dir = clipfit::tempfiles::folder("post", None).context("cannot create a temporary folder")?;
     let converted = dir.path().join("clipfit-post.mp4");
-    let input = args
-        .upload
-        .file
-        .to_str()
-        .map_or_else(|| Ok(clipfit::remote::Input::Local(args.upload.file.clone())), clipfit::remote::Input::parse)?;
     conform_with_progress(&input, &converted, &args.conform, args.upload.json)?;
     let mut upload = args.upload;
-    upload.file = converted;
-    // `dir` is removed on drop, with the converted file in it.
+    upload.file = Some(converted);
     run_upload(&upload, tiktok_precheck)
 }

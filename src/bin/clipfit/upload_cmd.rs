@@ -22,7 +22,13 @@ pub const TOKEN_ENV: &str = "TIKTOK_ACCESS_TOKEN";
 #[derive(Debug, clap::Args)]
 pub struct UploadArgs {
     /// The video to upload (run `clipfit conform` on it first).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "pull_from_url")]
+    pub file: Option<PathBuf>,
+    /// Instead of uploading a file, have TikTok fetch the video from this https URL
+    /// (PULL_FROM_URL; the domain must be verified for your app in TikTok's developer
+    /// portal). The URL is checked first through byte ranges, as `clipfit check URL` does.
+    #[arg(long, value_name = "URL", conflicts_with = "file")]
+    pub pull_from_url: Option<String>,
     /// Send it to the creator's TikTok inbox as a draft instead of posting it.
     #[arg(long)]
     pub inbox: bool,
@@ -106,8 +112,13 @@ pub struct RefreshArgs {
 /// built-in TikTok profile, listing broken rules on stderr.
 pub fn tiktok_precheck(path: &Path) -> anyhow::Result<Precheck> {
     let info = clipfit::demux::probe(path).with_context(|| format!("cannot read {}", path.display()))?;
+    verdict(&info)
+}
+
+/// The TikTok profile's verdict on `info`, with broken rules listed on stderr.
+fn verdict(info: &clipfit::media::MediaInfo) -> anyhow::Result<Precheck> {
     let profile = clipfit::profile::Profile::load("tiktok")?;
-    let violations = clipfit::profile::check(&info, &profile);
+    let violations = clipfit::profile::check(info, &profile);
     for v in &violations {
         eprintln!("  FAIL {:<18} {} (limit {}): {}", v.rule, v.actual, v.limit, v.message);
     }
@@ -122,24 +133,58 @@ pub fn run_upload(
     precheck: impl FnOnce(&Path) -> anyhow::Result<Precheck>,
 ) -> anyhow::Result<ExitCode> {
     let token = load_token(args.token_file.as_deref())?;
-    let pre = precheck(&args.file)?;
+    let (source, pre) = match (&args.file, &args.pull_from_url) {
+        (_, Some(url)) => {
+            let url = clipfit::remote::RemoteUrl::parse(url)?;
+            let pre = remote_precheck(&url, args.api_base != DEFAULT_API_BASE)?;
+            (Source::Pull(url), pre)
+        }
+        (Some(file), None) => (Source::File(file.clone()), precheck(file)?),
+        (None, None) => bail!("give a FILE to upload or --pull-from-url URL"),
+    };
     if !pre.ready {
         if !args.force {
             eprintln!(
                 "clipfit: {} is not ready for TikTok (see above): run `clipfit conform` on it first, or pass \
                  --force to upload it anyway",
-                args.file.display()
+                source.name()
             );
             return Ok(ExitCode::from(1));
         }
         eprintln!("warning: uploading a file that does not pass the check (--force)");
     }
     let client = Client::new(&args.api_base, token, RetryPolicy::default())?;
-    runtime()?.block_on(upload(args, &client, pre))?;
+    runtime()?.block_on(upload(args, &client, &source, pre))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn upload(args: &UploadArgs, client: &Client, pre: Precheck) -> anyhow::Result<()> {
+/// What is posted: a local file sent in chunks, or a URL TikTok fetches itself.
+enum Source {
+    File(PathBuf),
+    Pull(clipfit::remote::RemoteUrl),
+}
+
+impl Source {
+    fn name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Pull(u) => u.redacted(),
+        }
+    }
+}
+
+/// The TikTok check of a URL TikTok will pull, read through byte ranges. TikTok pulls only
+/// https URLs; an emulator (`--api-base`) may be given http ones.
+fn remote_precheck(url: &clipfit::remote::RemoteUrl, emulated: bool) -> anyhow::Result<Precheck> {
+    if !url.is_https() && !emulated {
+        bail!("TikTok pulls only https:// URLs ({})", url.redacted());
+    }
+    let (info, _) = clipfit::remote::probe(url, &Default::default(), &clipfit::remote::NoProgress)
+        .with_context(|| format!("cannot read {}", url.redacted()))?;
+    verdict(&info)
+}
+
+async fn upload(args: &UploadArgs, client: &Client, source: &Source, pre: Precheck) -> anyhow::Result<()> {
     let target = if args.inbox {
         PostTarget::Inbox
     } else {
@@ -154,15 +199,20 @@ async fn upload(args: &UploadArgs, client: &Client, pre: Precheck) -> anyhow::Re
         };
         PostTarget::Direct(request.resolve(&creator, pre.duration_sec)?)
     };
-    let bar = progress_bar(args.json);
-    let id = client
-        .upload_file(&args.file, &target, &|sent, total| {
-            bar.set_length(total);
-            bar.set_position(sent);
-        })
-        .await;
-    bar.finish_and_clear();
-    let id = id?;
+    let id = match source {
+        Source::Pull(url) => client.init_pull(&target, url.full()).await?,
+        Source::File(file) => {
+            let bar = progress_bar(args.json);
+            let id = client
+                .upload_file(file, &target, &|sent, total| {
+                    bar.set_length(total);
+                    bar.set_position(sent);
+                })
+                .await;
+            bar.finish_and_clear();
+            id?
+        }
+    };
     if args.no_wait {
         if args.json {
             println!("{}", json!({ "publish_id": id.0 }));
@@ -361,7 +411,8 @@ mod tests {
     fn unready_file_is_refused_without_force() {
         std::env::set_var(TOKEN_ENV, "act.test");
         let args = UploadArgs {
-            file: "x.mp4".into(),
+            file: Some("x.mp4".into()),
+            pull_from_url: None,
             inbox: true,
             privacy: None,
             title: String::new(),

@@ -44,6 +44,9 @@ pub struct Sps {
     pub sar: Option<(u32, u32)>,
     /// video_full_range_flag from the VUI.
     pub full_range: bool,
+    /// colour_primaries, transfer_characteristics, matrix_coefficients from the VUI
+    /// (H.273 code points; `None` when the VUI does not describe them).
+    pub color: Option<(u8, u8, u8)>,
     /// max_num_reorder_frames / max_dec_frame_buffering hint: true when the stream may
     /// reorder (profiles above Baseline without VUI bitstream restriction saying 0).
     pub may_reorder: bool,
@@ -268,6 +271,7 @@ impl Sps {
             frame_mbs_only,
             sar: None,
             full_range: false,
+            color: None,
             may_reorder: profile_idc != 66 && max_refs > 1,
         };
         // The VUI is optional and sometimes truncated by muxers; what it yields is a bonus.
@@ -298,6 +302,12 @@ impl Sps {
         if r.flag()? {
             r.bits(3)?; // video_format
             self.full_range = r.flag()?;
+            if r.flag()? {
+                let primaries = r.bits(8)? as u8;
+                let transfer = r.bits(8)? as u8;
+                let matrix = r.bits(8)? as u8;
+                self.color = Some((primaries, transfer, matrix));
+            }
         }
         Ok(())
     }
