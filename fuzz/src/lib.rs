@@ -35,11 +35,7 @@ pub fn h264(data: &[u8]) {
             let _ = annexb::annexb_nals(&annexb_out);
             let mut avcc = Vec::new();
             if annexb::write_avcc(nals.iter().copied(), &mut avcc).is_ok() {
-                assert_eq!(
-                    annexb::avcc_nals(&avcc, 4).ok().as_deref(),
-                    Some(&nals[..]),
-                    "AVCC round trip"
-                );
+                assert_eq!(annexb::avcc_nals(&avcc, 4).ok().as_deref(), Some(&nals[..]), "AVCC round trip");
             }
             for nal in nals {
                 parse_sps(nal);

@@ -177,8 +177,15 @@ fn rebuild(
     let mut warnings = std::mem::take(&mut audio.warnings);
     let writer = Mp4Writer::create(output)?;
     let jobs = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (frames, video_warnings) =
-        video::run(demux, plan, video::Decoding { jobs, decoder: opts.decoder }, video_bitrate, writer, audio, progress)?;
+    let (frames, video_warnings) = video::run(
+        demux,
+        plan,
+        video::Decoding { jobs, decoder: opts.decoder },
+        video_bitrate,
+        writer,
+        audio,
+        progress,
+    )?;
     warnings.extend(video_warnings);
     Ok((frames, warnings))
 }

@@ -428,7 +428,13 @@ pub(crate) mod tests {
     }
 
     /// Sends sample `i` of `samples` at `pts + offset`, telling the decoder what follows.
-    fn send(dec: &mut dyn VideoDecoder, samples: &[(Vec<u8>, f64)], i: usize, data: &[u8], offset: f64) -> Result<Decoded> {
+    fn send(
+        dec: &mut dyn VideoDecoder,
+        samples: &[(Vec<u8>, f64)],
+        i: usize,
+        data: &[u8],
+        offset: f64,
+    ) -> Result<Decoded> {
         let upcoming = earliest(&samples[i + 1..]).map(|p| p + offset);
         dec.send_packet(Packet { data, pts: samples[i].1 + offset, upcoming })
     }
@@ -633,7 +639,8 @@ pub(crate) mod tests {
                 let mut sample = Vec::new();
                 annexb::write_avcc([nal.as_slice()], &mut sample).unwrap();
                 let pts = f64::from(i) * 0.04;
-                errors += usize::from(decode_frames(dec.as_mut(), Packet { data: &sample, pts, upcoming: None }).0.is_err());
+                errors +=
+                    usize::from(decode_frames(dec.as_mut(), Packet { data: &sample, pts, upcoming: None }).0.is_err());
             }
             // Bad framing is an error too, not a panic, and its picture is lost.
             let _ = dec.take_lost();
@@ -667,7 +674,8 @@ pub(crate) mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let nal: Vec<u8> = [0x65].into_iter().chain((0..(x % 2000) as usize).map(|k| (x >> (k % 56)) as u8)).collect();
+            let nal: Vec<u8> =
+                [0x65].into_iter().chain((0..(x % 2000) as usize).map(|k| (x >> (k % 56)) as u8)).collect();
             let mut sample = Vec::new();
             annexb::write_avcc([nal.as_slice()], &mut sample).unwrap();
             let _ = decode_frames(&mut dec, Packet { data: &sample, pts: f64::from(i) * 0.04, upcoming: None });
@@ -719,7 +727,9 @@ pub(crate) mod tests {
             assert!(lost.iter().all(|&p| p > 1.5), "{kind}: only pictures after the damage are lost: {lost:?}");
             assert!(frames.windows(2).all(|w| w[0] < w[1]), "{kind}: presentation order");
             match kind {
-                DecoderKind::OpenH264 => assert!(failed <= 2 && concealed > 0, "{failed} failed, {concealed} concealed"),
+                DecoderKind::OpenH264 => {
+                    assert!(failed <= 2 && concealed > 0, "{failed} failed, {concealed} concealed")
+                }
                 DecoderKind::Rusty => assert!(failed >= 1 && concealed == 0),
             }
         }

@@ -183,7 +183,16 @@ impl RawDecoder {
                 std::slice::from_raw_parts(p.planes[2], p.c_stride * ch),
             )
         };
-        Some(FrameRef { width: p.width, height: p.height, y, u, v, y_stride: p.y_stride, c_stride: p.c_stride, pts: 0.0 })
+        Some(FrameRef {
+            width: p.width,
+            height: p.height,
+            y,
+            u,
+            v,
+            y_stride: p.y_stride,
+            c_stride: p.c_stride,
+            pts: 0.0,
+        })
     }
 
     /// Checks what the library reported for a ready picture and remembers its buffers.

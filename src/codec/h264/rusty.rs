@@ -138,7 +138,12 @@ impl RustyDecoder {
     /// Makes ready the held pictures that nothing still to come precedes.
     fn release(&mut self, upcoming: Option<f64>) {
         let overflow = self.held.len().saturating_sub(MAX_HELD);
-        let count = self.held.iter().enumerate().take_while(|(i, f)| *i < overflow || upcoming.is_none_or(|u| f.pts <= u)).count();
+        let count = self
+            .held
+            .iter()
+            .enumerate()
+            .take_while(|(i, f)| *i < overflow || upcoming.is_none_or(|u| f.pts <= u))
+            .count();
         for f in self.held.drain(..count) {
             if self.last_pts.is_some_and(|last| f.pts < last) {
                 self.lost.push(f.pts);
