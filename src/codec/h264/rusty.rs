@@ -91,7 +91,7 @@ impl RustyDecoder {
         match catch_unwind(AssertUnwindSafe(|| self.dec.decode(annexb))) {
             Ok(r) => r.map_err(|e| e.to_string()),
             Err(_) => {
-                self.dec = Box::default();
+                *self.dec = Decoder::new();
                 let sets = std::mem::take(&mut self.sets);
                 // Sets the old decoder accepted are accepted again; if not, the next
                 // packets fail as they would have.
