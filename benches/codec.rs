@@ -1,53 +1,10 @@
-//! H.264 throughput: decode of the 640x360 B-frame fixture, encode at 1080x1920.
+//! H.264 encode throughput at 1080x1920 (decoding: `benches/decode.rs`).
 //!
-//! Run with `cargo bench --bench codec`. The fixture's samples are read up front with
-//! clipfit's demuxer, so only decoding is timed.
+//! Run with `cargo bench --bench codec`.
 
-use clipfit::codec::h264::decode::H264Decoder;
 use clipfit::codec::h264::encode::{EncoderConfig, H264Encoder};
-use clipfit::demux::Mp4Demuxer;
-use clipfit::media::{Frame, VideoInfo};
+use clipfit::media::Frame;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_bframes.mp4");
-
-/// The fixture's video track description and its samples (decode order) with pts.
-fn fixture() -> (VideoInfo, Vec<(Vec<u8>, f64)>) {
-    let mut demux = Mp4Demuxer::open(FIXTURE).expect("fixture");
-    let index = demux.info().video_index().expect("a video track");
-    let info = demux.info().video().cloned().expect("a video track");
-    let timescale = f64::from(demux.timescale(index));
-    let samples = demux
-        .samples(index)
-        .to_vec()
-        .iter()
-        .map(|s| {
-            let mut buf = Vec::new();
-            demux.read_sample(s, &mut buf).expect("sample");
-            (buf, s.pts() as f64 / timescale)
-        })
-        .collect();
-    (info, samples)
-}
-
-fn decode(c: &mut Criterion) {
-    let (info, samples) = fixture();
-    let mut g = c.benchmark_group("h264_decode_640x360");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(samples.len() as u64));
-    g.bench_function("100_frames", |b| {
-        b.iter(|| {
-            let mut dec = H264Decoder::new(&info).unwrap();
-            let mut n = 0;
-            for (s, pts) in &samples {
-                n += dec.decode(s, *pts).unwrap().len();
-            }
-            n += dec.flush().unwrap().len();
-            assert_eq!(n, samples.len());
-        })
-    });
-    g.finish();
-}
 
 /// A sliding gradient with some texture, so the encoder has real work to do.
 fn frames(n: u32) -> Vec<Frame> {
@@ -93,5 +50,5 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decode, encode);
+criterion_group!(benches, encode);
 criterion_main!(benches);

@@ -38,6 +38,14 @@ for t in "${targets[@]}"; do
       # Raw Annex-B streams and small MP4s (AVCC samples, avcC): large files only slow it.
       seed "$t" seeds/h264/* seeds/conform/*
       args=(-rss_limit_mb=1024 -timeout=10 -max_len=65536) ;;
+    h264_decode)
+      # Annex-B streams: the small seeds, plus the first frames of each H.264 fixture.
+      seed "$t" seeds/h264/*
+      for f in ../testdata/landscape_bframes.mp4 ../testdata/compliant.mp4 ../testdata/rotated.mp4 ../testdata/robust/avc3_inband.mp4; do
+        out="corpus/$t/$(basename "$f").h264"
+        [ -e "$out" ] || ffmpeg -v error -i "$f" -map 0:v:0 -c copy -frames:v 12 -bsf:v h264_mp4toannexb -f h264 "$out" || rm -f "$out"
+      done
+      args=(-rss_limit_mb=1024 -timeout=20 -max_len=262144) ;;
     fragments)
       # The harness puts a real init segment first: seed with the fragment part of each
       # fragmented fixture (from the first styp/sidx/moof on).

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::codec::h264::sps::{required_level, LEVELS};
+use crate::codec::video::DecoderKind;
 use crate::error::{Error, Result};
 use crate::media::{AudioCodec, MediaInfo, TrackTimeline, VideoCodec, VideoInfo};
 use crate::profile::check::{audio_codec_matches, display_aspect};
@@ -66,6 +67,8 @@ pub struct ConformOptions {
     /// is one per core. Each 4K worker needs about 220 MB, so `Some(1)` is the way to
     /// trade speed for memory.
     pub jobs: Option<usize>,
+    /// Which decoder decodes H.264 input.
+    pub decoder: DecoderKind,
 }
 
 impl Default for ConformOptions {
@@ -78,6 +81,7 @@ impl Default for ConformOptions {
             audio_bitrate: 128_000,
             trim: None,
             jobs: None,
+            decoder: DecoderKind::default(),
         }
     }
 }

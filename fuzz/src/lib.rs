@@ -35,11 +35,7 @@ pub fn h264(data: &[u8]) {
             let _ = annexb::annexb_nals(&annexb_out);
             let mut avcc = Vec::new();
             if annexb::write_avcc(nals.iter().copied(), &mut avcc).is_ok() {
-                assert_eq!(
-                    annexb::avcc_nals(&avcc, 4).ok().as_deref(),
-                    Some(&nals[..]),
-                    "AVCC round trip"
-                );
+                assert_eq!(annexb::avcc_nals(&avcc, 4).ok().as_deref(), Some(&nals[..]), "AVCC round trip");
             }
             for nal in nals {
                 parse_sps(nal);
@@ -142,4 +138,77 @@ pub fn fragments(data: &[u8]) {
     file.extend_from_slice(&FRAGMENT_INIT_FILE[..init_len]);
     file.extend_from_slice(data);
     let _ = clipfit::demux::probe_bytes(&file);
+}
+
+/// Largest input the `h264_decode` target decodes: small pictures reach every decoder
+/// path, large ones only slow the run.
+pub const DECODE_MAX_INPUT: usize = 256 * 1024;
+
+/// Video decoding: `data` is an Annex-B H.264 stream (parameter sets in-band), split into
+/// access units and fed to every decoder backend through [`VideoDecoder`]. Besides not
+/// panicking, the pictures that come out must be in presentation order with consistent
+/// plane sizes.
+pub fn h264_decode(data: &[u8]) {
+    use clipfit::codec::h264::decode::OpenH264Decoder;
+    use clipfit::codec::h264::rusty::RustyDecoder;
+    use clipfit::codec::video::VideoDecoder;
+    use clipfit::media::{VideoCodec, VideoInfo};
+    if data.len() > DECODE_MAX_INPUT {
+        return;
+    }
+    let info = VideoInfo { nal_length_size: 4, ..VideoInfo::new(VideoCodec::H264, "avc1", 64, 64) };
+    let units = access_units(data);
+    let (Ok(mut openh264), Ok(mut rusty)) = (OpenH264Decoder::new(&info), RustyDecoder::new(&info)) else {
+        return;
+    };
+    let mut check = |dec: &mut dyn VideoDecoder, last: &mut f64| {
+        while let Some(p) = dec.receive_picture() {
+            assert!(p.pts >= *last, "presentation order: {} after {}", p.pts, *last);
+            *last = p.pts;
+            let f = p.as_i420().expect("8-bit 4:2:0");
+            let (cw, ch) = ((f.width as usize).div_ceil(2), (f.height as usize).div_ceil(2));
+            assert!(f.y.len() >= f.y_stride * (f.height as usize - 1) + f.width as usize);
+            assert!(f.u.len() >= f.c_stride * (ch - 1) + cw && f.v.len() >= f.c_stride * (ch - 1) + cw);
+        }
+    };
+    let (mut last_o, mut last_r) = (f64::MIN, f64::MIN);
+    for (i, au) in units.iter().enumerate() {
+        // Pictures in decode order, each shown at its own index: nothing to reorder, so
+        // anything out of order is the decoder's doing.
+        let pts = i as f64;
+        let _ = openh264.send_annexb(au, pts, Some(pts + 1.0));
+        check(&mut openh264, &mut last_o);
+        let _ = rusty.send_annexb(au, pts, Some(pts + 1.0));
+        check(&mut rusty, &mut last_r);
+    }
+    for (dec, last) in [(&mut openh264 as &mut dyn VideoDecoder, &mut last_o), (&mut rusty, &mut last_r)] {
+        let _ = dec.flush();
+        check(dec, last);
+        let _ = dec.take_lost();
+    }
+}
+
+/// Splits an Annex-B stream into access units: a new one starts at each slice NAL that
+/// begins a picture (first_mb_in_slice 0, whose ue(v) code is a single 1 bit) and at
+/// each parameter set or AUD after a slice.
+fn access_units(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut units: Vec<Vec<u8>> = Vec::new();
+    let mut cur: Vec<&[u8]> = Vec::new();
+    let mut has_slice = false;
+    for nal in annexb::annexb_nals(data) {
+        let t = annexb::nal_type(nal);
+        let starts_picture = annexb::is_vcl(nal) && nal.get(1).is_some_and(|b| b & 0x80 != 0);
+        if has_slice && (starts_picture || matches!(t, 6..=9)) {
+            let mut au = Vec::new();
+            annexb::write_annexb(cur.drain(..), &mut au);
+            units.push(au);
+            has_slice = false;
+        }
+        has_slice |= annexb::is_vcl(nal);
+        cur.push(nal);
+    }
+    let mut au = Vec::new();
+    annexb::write_annexb(cur, &mut au);
+    units.push(au);
+    units
 }

@@ -1,4 +1,6 @@
-//! Codec wrappers: H.264 (openh264) and audio (symphonia, fdk-aac).
+//! Codec wrappers: H.264 (OpenH264, rusty_h264), audio (symphonia, fdk-aac), and the
+//! [`video::VideoDecoder`] interface every video decoder backend implements.
 
 pub mod audio;
 pub mod h264;
+pub mod video;

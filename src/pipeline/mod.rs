@@ -3,6 +3,7 @@
 
 mod audio;
 mod concealment;
+mod decode_track;
 mod segments;
 mod transcode;
 mod video;
@@ -20,6 +21,7 @@ use crate::plan::{plan, ConformOptions, ConformPlan, Mode, VideoPlan};
 use crate::profile::{check, Profile, Violation};
 
 pub use crate::media::TrackTimeline;
+pub use decode_track::{decode_track, TrackDecode};
 
 /// Receives progress from a running conform. Implementations must be cheap.
 pub trait Progress: Send + Sync {
@@ -97,7 +99,7 @@ pub fn conform(
                 VideoPlan::Copy => 0,
             };
             for attempt in 0..MAX_ATTEMPTS {
-                (frames, converted) = rebuild(input, output, &the_plan, bitrate, opts.jobs, progress)?;
+                (frames, converted) = rebuild(input, output, &the_plan, bitrate, opts, progress)?;
                 let info = crate::demux::probe(output)?;
                 attempts.push(Attempt {
                     video_bitrate: bitrate,
@@ -166,15 +168,23 @@ fn rebuild(
     output: &Path,
     plan: &ConformPlan,
     video_bitrate: u32,
-    jobs: Option<usize>,
+    opts: &ConformOptions,
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<Warning>)> {
     let mut demux = Mp4Demuxer::open(input)?;
     let mut audio = audio::prepare(&mut demux, plan, progress)?;
     let mut warnings = std::mem::take(&mut audio.warnings);
     let writer = Mp4Writer::create(output)?;
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (frames, video_warnings) = video::run(demux, plan, video_bitrate, jobs, writer, audio, progress)?;
+    let jobs = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (frames, video_warnings) = video::run(
+        demux,
+        plan,
+        video::Decoding { jobs, decoder: opts.decoder },
+        video_bitrate,
+        writer,
+        audio,
+        progress,
+    )?;
     warnings.extend(video_warnings);
     Ok((frames, warnings))
 }

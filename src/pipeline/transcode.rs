@@ -25,8 +25,8 @@ use super::concealment::{is_damaged_picture, Concealment, Freeze};
 use super::segments::{PresentedTimes, Segment};
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
-use crate::codec::h264::decode::{Decoded, H264Decoder};
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
+use crate::codec::video::{open_decoder, Decoded, DecoderKind, Packet, VideoDecoder};
 use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
@@ -48,6 +48,7 @@ pub(super) struct TranscodeJob<'a> {
     /// When each sample is shown, and the earliest still to come.
     pub times: PresentedTimes,
     pub video: VideoInfo,
+    pub decoder: DecoderKind,
     pub timescale: f64,
     pub timeline: TrackTimeline,
     pub geometry: GeometryPlan,
@@ -257,7 +258,7 @@ fn decode_and_fit(
 ) -> Result<()> {
     let transformer = Transformer::new(&job.geometry)?;
     let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false, shown: 0 };
-    let mut decoder: Option<H264Decoder> = None;
+    let mut decoder: Option<Box<dyn VideoDecoder>> = None;
     // The sample description whose parameter sets the decoder has.
     let mut decoder_desc = 0;
     let mut freeze = Freeze::default();
@@ -291,7 +292,7 @@ fn decode_and_fit(
                 } else {
                     drain(&mut decoder, &mut sink, job, &mut freeze, on_first)?;
                     sink.start(index, out.clone());
-                    decoder = Some(H264Decoder::new(&job.video)?);
+                    decoder = Some(open_decoder(job.decoder, &job.video)?);
                     decoder_desc = 0;
                 }
                 on_first = index == 0;
@@ -308,21 +309,17 @@ fn decode_and_fit(
                 decoder_desc = s.desc;
             }
             // The decoder never releases a picture before an earlier one still to be sent.
-            dec.announce_upcoming(Some(job.times.earliest_from[i + 1]).filter(|p| p.is_finite()));
+            let upcoming = Some(job.times.earliest_from[i + 1]).filter(|p| p.is_finite());
             let shown_before = sink.shown;
-            let result = dec.decode_with(&buf, pts, &mut |frame| sink.put(frame));
+            let result = dec.send_packet(Packet { data: &buf, pts, upcoming });
+            put_pictures(dec.as_mut(), &mut sink)?;
             if sink.shown > shown_before {
                 freeze.shown();
             }
             let lead_in = on_first && sink.shown == 0;
             match result {
                 Ok(outcome) => job.concealment.sample(outcome == Decoded::Concealed)?,
-                // Unreadable framing never reaches the library: its picture is lost here.
-                Err(e @ Error::Malformed { .. }) if is_damaged_picture(&e) => {
-                    job.concealment.sample(false)?;
-                    job.concealment.lost(&mut freeze, pts, lead_in)?;
-                }
-                // Rejected by the library: reported lost through take_lost, now or later.
+                // Damaged or rejected: its picture is reported lost through take_lost.
                 Err(e) if is_damaged_picture(&e) => job.concealment.sample(false)?,
                 Err(e) => return Err(e),
             }
@@ -348,14 +345,15 @@ fn decode_and_fit(
 /// Pictures the decoder never produced are counted as lost (`on_first`: it was decoding
 /// the stream's first segment).
 fn drain(
-    decoder: &mut Option<H264Decoder>,
+    decoder: &mut Option<Box<dyn VideoDecoder>>,
     sink: &mut FitSink,
     job: &TranscodeJob<'_>,
     freeze: &mut Freeze,
     on_first: bool,
 ) -> Result<()> {
     let Some(mut dec) = decoder.take() else { return Ok(()) };
-    dec.flush_with(&mut |frame| sink.put(frame))?;
+    dec.flush()?;
+    put_pictures(dec.as_mut(), sink)?;
     let lead_in = on_first && sink.shown == 0;
     for p in dec.take_lost() {
         job.concealment.lost(freeze, p, lead_in)?;
@@ -366,6 +364,20 @@ fn drain(
         sink.start(index, out);
     }
     sink.end();
+    Ok(())
+}
+
+/// Fits every picture the decoder has ready, straight from its buffer.
+fn put_pictures(dec: &mut dyn VideoDecoder, sink: &mut FitSink) -> Result<()> {
+    while let Some(picture) = dec.receive_picture() {
+        let frame = picture.as_i420().ok_or_else(|| {
+            Error::unsupported(
+                format!("{}-bit {:?} pictures", picture.bit_depth(), picture.chroma),
+                "re-export the video as 8-bit 4:2:0 (yuv420p)",
+            )
+        })?;
+        sink.put(frame)?;
+    }
     Ok(())
 }
 

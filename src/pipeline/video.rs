@@ -9,6 +9,7 @@ use super::segments::{plan_segments, PresentedTimes};
 use super::transcode::{self, TranscodeJob};
 use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
+use crate::codec::video::DecoderKind;
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
@@ -28,13 +29,22 @@ fn source_video(demux: &Mp4Demuxer, plan: &ConformPlan) -> Result<VideoInfo> {
     }
 }
 
+/// How the source is decoded.
+#[derive(Clone, Copy, Debug)]
+pub struct Decoding {
+    /// Segments transcoded at once.
+    pub jobs: usize,
+    /// The H.264 decoder.
+    pub decoder: DecoderKind,
+}
+
 /// Runs the video stage and finishes the file. Returns the number of frames written and
 /// what was worked around.
 pub fn run(
     demux: Mp4Demuxer,
     plan: &ConformPlan,
+    decoding: Decoding,
     bitrate: u32,
-    jobs: usize,
     writer: Mp4Writer,
     audio: PreparedAudio,
     progress: &dyn Progress,
@@ -51,7 +61,7 @@ pub fn run(
                 keyframe_interval: *keyframe_interval,
                 level_idc: *level_idc,
             };
-            let target = Target { encoder: cfg, fit: to_fit(*fit), jobs };
+            let target = Target { encoder: cfg, fit: to_fit(*fit), decoding };
             transcode(demux, plan, target, writer, audio, progress)
         }
     }
@@ -111,7 +121,7 @@ fn to_fit(f: FitMode) -> Fit {
 struct Target {
     encoder: EncoderConfig,
     fit: Fit,
-    jobs: usize,
+    decoding: Decoding,
 }
 
 fn transcode(
@@ -122,7 +132,7 @@ fn transcode(
     audio: PreparedAudio,
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<Warning>)> {
-    let Target { encoder: cfg, fit, jobs } = target;
+    let Target { encoder: cfg, fit, decoding } = target;
     let video = source_video(&demux, plan)?;
     let timescale = demux.timescale(plan.video_track);
     let timeline = TrackTimeline::for_track(&demux.info().tracks[plan.video_track], demux.info().start_time);
@@ -165,6 +175,7 @@ fn transcode(
         samples,
         times,
         video,
+        decoder: decoding.decoder,
         timescale: f64::from(timescale),
         timeline,
         geometry,
@@ -174,7 +185,7 @@ fn transcode(
         concealment: Concealment::default(),
         progress,
     };
-    let (frames, more) = transcode::run(&job, &segments, jobs, writer, audio)?;
+    let (frames, more) = transcode::run(&job, &segments, decoding.jobs, writer, audio)?;
     warnings.extend(more);
     Ok((frames, warnings))
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
+use clipfit::codec::video::DecoderKind;
 use clipfit::pipeline::{conform, ConformReport};
 use clipfit::plan::{AudioPolicy, ConformOptions, FitMode, ShortPolicy};
 use clipfit::profile::{check, Profile, Violation};
@@ -65,6 +66,10 @@ pub struct ConformFlags {
     /// Remote input.
     #[command(flatten)]
     pub remote: RemoteFlags,
+    /// The H.264 decoder: rusty_h264 (pure Rust, bit-exact with FFmpeg) or OpenH264 (C++,
+    /// conceals damaged pictures instead of freezing over them).
+    #[arg(long, value_enum, default_value_t = DecoderKind::default())]
+    pub decoder: DecoderKind,
 }
 
 impl ConformFlags {
@@ -78,6 +83,7 @@ impl ConformFlags {
             audio_bitrate: self.audio_kbps.saturating_mul(1000),
             trim: self.trim,
             jobs: self.jobs.map(usize::from),
+            decoder: self.decoder,
         }
     }
 

@@ -1,9 +1,10 @@
-//! H.264 decoding with OpenH264: MP4 samples in, presentation-ordered [`Frame`]s out.
+//! H.264 decoding with OpenH264, behind [`VideoDecoder`]: MP4 samples in,
+//! presentation-ordered pictures out.
 //!
 //! OpenH264 reorders B-frame streams itself (one picture out per call at most), but it is
 //! configured here so that it never flushes mid-stream: its default per-call flush releases
 //! pictures before later-decoded, earlier-displayed B-frames arrive. It is drained only by
-//! [`H264Decoder::flush`].
+//! [`VideoDecoder::flush`].
 //!
 //! Timestamps: every sample that carries slice data is tagged with a sequence number that
 //! OpenH264 passes through to the picture it produces (`uiInBsTimeStamp` →
@@ -12,13 +13,19 @@
 //! released once no still-undecoded sample has an earlier pts; samples that will never
 //! produce a picture (corrupt, dropped) are recognised by counting what the library still
 //! holds, and forgotten.
+//!
+//! A picture that can be shown at once stays in the library's buffer and is lent from
+//! there ([`Ready::Library`]); it is copied only when the library must be called again
+//! before the caller took it, or when it must wait for an earlier one.
+
+use std::collections::{BTreeMap, VecDeque};
 
 use super::annexb;
-use super::ffi::{DecodedPicture, RawDecoder, DS_DATA_ERROR_CONCEALED};
+use super::ffi::{RawDecoder, DS_DATA_ERROR_CONCEALED};
+use crate::codec::video::{Decoded, Packet, Picture, VideoDecoder};
 use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
 use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo};
-use std::collections::BTreeMap;
 
 /// Pictures OpenH264 may hold for reordering before we pull the oldest out ourselves: H.264
 /// allows at most 16 in the DPB and real streams use 1–4; the library drops pictures when its
@@ -29,18 +36,60 @@ const MAX_HELD: usize = 16;
 /// Returned frames kept for reuse: enough for the frames in flight between decoder and
 /// consumer, few enough that a 4K pool stays small.
 const MAX_SPARES: usize = 2;
+/// Flush calls at end of stream: each releases one picture; the bound only guards against
+/// a library that keeps claiming pictures it never hands out.
+const MAX_FLUSH_CALLS: usize = 64;
 
-/// Decodes one H.264 track.
-pub struct H264Decoder {
+/// Fails with [`Error::Unsupported`] for anything but 8-bit 4:2:0 H.264 no larger than
+/// [`MAX_DIMENSION`] (what every backend decodes today), and with [`Error::Malformed`] for
+/// an impossible NAL length size.
+pub(crate) fn check_track(info: &VideoInfo) -> Result<()> {
+    if info.codec != VideoCodec::H264 {
+        return Err(Error::unsupported(format!("{} video", info.fourcc), "only H.264 input can be decoded"));
+    }
+    if info.bit_depth != 8 || info.chroma_format != "4:2:0" {
+        return Err(Error::unsupported(
+            format!("H.264 {}-bit {}", info.bit_depth, info.chroma_format),
+            "re-export the video as 8-bit 4:2:0 (yuv420p)",
+        ));
+    }
+    if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
+        return Err(Error::unsupported(
+            format!("{}x{} video", info.width, info.height),
+            format!("scale the video to at most {MAX_DIMENSION} pixels per side first"),
+        ));
+    }
+    if !(1..=4).contains(&info.nal_length_size) {
+        return Err(Error::malformed("avcC", format!("NAL length size {}", info.nal_length_size)));
+    }
+    Ok(())
+}
+
+/// Decodes one H.264 track with OpenH264.
+pub struct OpenH264Decoder {
     raw: RawDecoder,
     nal_length_size: u8,
     order: Reorder,
     /// Reused Annex-B conversion buffer.
     annexb_buf: Vec<u8>,
-    /// Frames collected by a call that then failed, returned by the next one.
-    undelivered: Vec<Frame>,
     /// Parameter sets (Annex-B) to send ahead of the next sample.
     queued_sets: Vec<u8>,
+    /// Pictures ready to hand out, in presentation order.
+    ready: VecDeque<Ready>,
+    /// The held frame handed out last, recycled by the next call.
+    lent: Option<Frame>,
+    /// `flush` was called: `receive_picture` drains the library.
+    draining: bool,
+    /// Flush calls made while draining.
+    flush_calls: usize,
+}
+
+/// A picture ready to hand out.
+enum Ready {
+    /// The library's last picture, still in its buffer, shown at this pts.
+    Library(f64),
+    /// A copy.
+    Owned(Frame),
 }
 
 /// Where each decoded picture goes in presentation order.
@@ -48,9 +97,9 @@ struct Reorder {
     next_tag: u64,
     /// pts of each tagged sample whose picture has not come out yet, by tag.
     pending: BTreeMap<u64, f64>,
-    /// Decoded frames not yet handed out, sorted by pts.
+    /// Decoded frames not yet ready, sorted by pts.
     held: Vec<Frame>,
-    /// pts of the last frame handed out; later frames with a smaller pts are dropped.
+    /// pts of the last frame made ready; later frames with a smaller pts are dropped.
     last_pts: Option<f64>,
     /// Frame buffers for the pictures that must be held.
     spares: Vec<Frame>,
@@ -60,45 +109,12 @@ struct Reorder {
     lost: Vec<f64>,
 }
 
-/// Receives each frame, in presentation order, while it is borrowed from the decoder.
-pub type FrameSink<'s> = dyn FnMut(FrameRef<'_>) -> Result<()> + 's;
-
-/// How a sample decoded, when it did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decoded {
-    /// Without a complaint.
-    Clean,
-    /// It or one of its references was damaged: the decoder concealed that (copying from
-    /// earlier pictures) and made a picture.
-    Concealed,
-}
-
-impl H264Decoder {
+impl OpenH264Decoder {
     /// Creates a decoder for the track described by `info` and feeds it the SPS/PPS from
-    /// the `avcC` box.
-    ///
-    /// Fails with [`Error::Unsupported`] for anything but 8-bit 4:2:0 H.264 no larger than
-    /// [`MAX_DIMENSION`].
+    /// the `avcC` box. Fails as [`check_track`] says.
     pub fn new(info: &VideoInfo) -> Result<Self> {
-        if info.codec != VideoCodec::H264 {
-            return Err(Error::unsupported(format!("{} video", info.fourcc), "only H.264 input can be decoded"));
-        }
-        if info.bit_depth != 8 || info.chroma_format != "4:2:0" {
-            return Err(Error::unsupported(
-                format!("H.264 {}-bit {}", info.bit_depth, info.chroma_format),
-                "re-export the video as 8-bit 4:2:0 (yuv420p)",
-            ));
-        }
-        if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
-            return Err(Error::unsupported(
-                format!("{}x{} video", info.width, info.height),
-                format!("scale the video to at most {MAX_DIMENSION} pixels per side first"),
-            ));
-        }
-        if !(1..=4).contains(&info.nal_length_size) {
-            return Err(Error::malformed("avcC", format!("NAL length size {}", info.nal_length_size)));
-        }
-        let mut dec = H264Decoder {
+        check_track(info)?;
+        let mut dec = OpenH264Decoder {
             raw: RawDecoder::new()?,
             nal_length_size: info.nal_length_size,
             order: Reorder {
@@ -111,18 +127,14 @@ impl H264Decoder {
                 lost: Vec::new(),
             },
             annexb_buf: Vec::new(),
-            undelivered: Vec::new(),
             queued_sets: Vec::new(),
+            ready: VecDeque::new(),
+            lent: None,
+            draining: false,
+            flush_calls: 0,
         };
         dec.use_parameter_sets(&info.sps, &info.pps)?;
         Ok(dec)
-    }
-
-    /// Sends a sample description's SPS and PPS ahead of the next sample: where a track
-    /// switches to another description, its parameter sets change at that sample.
-    pub fn queue_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]) {
-        let sets = sps.iter().chain(pps).map(Vec::as_slice).filter(|n| !n.is_empty());
-        annexb::write_annexb(sets, &mut self.queued_sets);
     }
 
     fn use_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]) -> Result<()> {
@@ -137,122 +149,47 @@ impl H264Decoder {
         Ok(())
     }
 
-    /// Decodes one MP4 sample (length-prefixed NAL units) presented at `pts` seconds.
-    ///
-    /// Returns the frames that became ready, in presentation order, each with its own
-    /// sample's pts. One sample in is not one frame out: B-frame streams return nothing at
-    /// first and catch up later; call [`H264Decoder::flush`] at the end. A corrupt sample
-    /// gives an error; the decoder stays usable and frames decoded before the error are
-    /// returned by the next call.
-    pub fn decode(&mut self, sample: &[u8], pts: f64) -> Result<Vec<Frame>> {
-        self.collect(|dec, sink| dec.decode_with(sample, pts, sink).map(drop))
-    }
-
-    /// Like [`H264Decoder::decode`], but hands each ready frame to `sink` while it is
-    /// still in the decoder's own buffer, so the usual case copies nothing. Frames decoded
-    /// before an error have already been handed out when the error is returned.
-    ///
-    /// A sample the decoder rejects without making a picture is an error; one it could
-    /// conceal returns [`Decoded::Concealed`].
-    pub fn decode_with(&mut self, sample: &[u8], pts: f64, sink: &mut FrameSink<'_>) -> Result<Decoded> {
-        let nals = annexb::avcc_nals(sample, self.nal_length_size)?;
-        let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
-        let mut buf = std::mem::take(&mut self.annexb_buf);
-        buf.clear();
-        buf.append(&mut self.queued_sets);
-        annexb::write_annexb(nals.into_iter().filter(|n| !annexb::is_extension_layer(n)), &mut buf);
-        let result = self.decode_annexb_inner(&buf, pts, has_vcl, sink);
-        self.annexb_buf = buf;
-        result
-    }
-
-    /// Like [`H264Decoder::decode`] for one access unit already in Annex-B form (start
-    /// codes), e.g. from a raw `.h264` stream. Parameter sets may be in-band.
-    pub fn decode_annexb(&mut self, access_unit: &[u8], pts: f64) -> Result<Vec<Frame>> {
+    /// Like [`VideoDecoder::send_packet`] for one access unit already in Annex-B form
+    /// (start codes), e.g. from a raw `.h264` stream. Parameter sets may be in-band.
+    pub fn send_annexb(&mut self, access_unit: &[u8], pts: f64, upcoming: Option<f64>) -> Result<Decoded> {
+        self.order.upcoming = upcoming;
         let has_vcl = annexb::annexb_nals(access_unit).iter().any(|n| annexb::is_vcl(n));
-        self.collect(|dec, sink| dec.decode_annexb_inner(access_unit, pts, has_vcl, sink).map(drop))
+        self.decode_annexb(access_unit, pts, has_vcl)
     }
 
-    /// Tells the decoder the earliest pts among the samples that will follow the next one
-    /// (`None` at the end of the stream). OpenH264 normally holds a picture until the
-    /// B-frames shown before it are decoded, but after a damaged picture, with concealment
-    /// on, it hands pictures out as soon as they are decoded; knowing what is still to come,
-    /// the decoder holds such a picture back instead of dropping the B-frames that arrive
-    /// after it.
-    pub fn announce_upcoming(&mut self, earliest_pts: Option<f64>) {
-        self.order.upcoming = earliest_pts;
-    }
-
-    /// The pts of samples found, since the last call, never to produce a picture: rejected
-    /// by the library, or dropped by it after damage (OpenH264 does not output the B-frames
-    /// it cannot decode). Their slots show the previous picture.
-    pub fn take_lost(&mut self) -> Vec<f64> {
-        std::mem::take(&mut self.order.lost)
-    }
-
-    /// Hands back a frame this decoder returned, so that a later picture reuses its buffers
-    /// instead of allocating (a 4K frame is 12 MB).
-    pub fn recycle(&mut self, frame: Frame) {
-        self.order.recycle(frame);
-    }
-
-    /// Drains every buffered picture at end of stream.
-    pub fn flush(&mut self) -> Result<Vec<Frame>> {
-        self.collect(|dec, sink| dec.flush_with(sink))
-    }
-
-    /// Like [`H264Decoder::flush`], handing each frame to `sink` (see
-    /// [`H264Decoder::decode_with`]).
-    pub fn flush_with(&mut self, sink: &mut FrameSink<'_>) -> Result<()> {
-        // Each call releases one picture; the bound only guards against a library that
-        // keeps claiming pictures it never hands out.
-        for _ in 0..64 {
-            let Some(pic) = self.raw.flush()? else { break };
-            self.order.take(&pic, sink)?;
-        }
-        // What the library still owes after a full drain never comes.
-        let owed: Vec<f64> = self.order.pending.values().copied().collect();
-        self.order.lost.extend(owed);
-        self.order.pending.clear();
-        self.order.upcoming = None;
-        self.order.release(sink)
-    }
-
-    /// Runs a `*_with` call, collecting its frames as owned copies in recycled buffers.
-    fn collect(&mut self, call: impl FnOnce(&mut Self, &mut FrameSink<'_>) -> Result<()>) -> Result<Vec<Frame>> {
-        let mut pool = std::mem::take(&mut self.order.spares);
-        let mut frames = std::mem::take(&mut self.undelivered);
-        let result = call(self, &mut |f: FrameRef<'_>| {
-            let mut frame = pool.pop().unwrap_or_else(|| Frame::black(2, 2));
-            f.copy_into(&mut frame);
-            frames.push(frame);
-            Ok(())
-        });
-        for spare in pool {
-            self.order.recycle(spare);
-        }
-        match result {
-            Ok(()) => Ok(frames),
-            Err(e) => {
-                self.undelivered = frames;
-                Err(e)
+    /// Copies the library's picture out of its buffer if the caller has not taken it yet:
+    /// the next library call reuses that buffer.
+    fn settle(&mut self) {
+        for r in &mut self.ready {
+            if let Ready::Library(pts) = *r {
+                let mut frame = self.order.spares.pop().unwrap_or_else(|| Frame::black(2, 2));
+                match self.raw.picture() {
+                    Some(pic) => FrameRef { pts, ..pic }.copy_into(&mut frame),
+                    None => {
+                        self.order.lost.push(pts);
+                        continue;
+                    }
+                }
+                *r = Ready::Owned(frame);
             }
         }
+        self.ready.retain(|r| matches!(r, Ready::Owned(_)));
     }
 
-    fn decode_annexb_inner(
-        &mut self,
-        data: &[u8],
-        pts: f64,
-        has_vcl: bool,
-        sink: &mut FrameSink<'_>,
-    ) -> Result<Decoded> {
+    /// Takes the picture of the last library call, if it returned one.
+    fn take_library_picture(&mut self, tag: Option<u64>) {
+        if let (Some(tag), Some(pic)) = (tag, self.raw.picture()) {
+            self.order.take(pic, tag, &mut self.ready);
+        }
+    }
+
+    fn decode_annexb(&mut self, data: &[u8], pts: f64, has_vcl: bool) -> Result<Decoded> {
         if !pts.is_finite() {
             return Err(Error::Invalid(format!("H.264 sample pts {pts} is not finite")));
         }
         if data.is_empty() {
             // An empty call means "end of stream" to the library; never send one.
-            self.order.release(sink)?;
+            self.order.release(&mut self.ready);
             return Ok(Decoded::Clean);
         }
         let tag = if has_vcl {
@@ -262,31 +199,107 @@ impl H264Decoder {
         } else {
             0
         };
-        let (state, pic) = self.raw.decode(data, tag)?;
-        if let Some(pic) = pic {
-            self.order.take(&pic, sink)?;
-        }
+        self.settle();
+        let (state, got) = self.raw.decode(data, tag)?;
+        self.take_library_picture(got);
         // Keep the library's reorder queue short (see MAX_LIBRARY_BACKLOG). Its oldest
         // picture is the next to show once this many are queued.
         while self.raw.buffered() > MAX_LIBRARY_BACKLOG {
-            let Some(pic) = self.raw.flush()? else { break };
-            self.order.take(&pic, sink)?;
+            self.settle();
+            let Some(tag) = self.raw.flush()? else { break };
+            self.take_library_picture(Some(tag));
         }
         let in_library = self.raw.buffered();
         self.order.forget_lost_samples(in_library);
-        let outcome = match state {
-            0 => Decoded::Clean,
+        self.order.release(&mut self.ready);
+        match state {
+            0 => Ok(Decoded::Clean),
             // The concealment bit: whatever else went wrong, the decoder made a picture.
-            s if s & i64::from(DS_DATA_ERROR_CONCEALED) != 0 => Decoded::Concealed,
-            _ => {
-                return Err(Error::codec(
-                    "H.264 decode",
-                    format!("corrupt or unsupported data at pts {pts:.3} s (decoder state {state:#x})"),
-                ))
+            s if s & i64::from(DS_DATA_ERROR_CONCEALED) != 0 => Ok(Decoded::Concealed),
+            _ => Err(Error::codec(
+                "H.264 decode",
+                format!("corrupt or unsupported data at pts {pts:.3} s (decoder state {state:#x})"),
+            )),
+        }
+    }
+
+    /// One step of the end-of-stream drain: pulls pictures from the library until one is
+    /// ready or the library is empty, then hands out what is still held.
+    fn drain_step(&mut self) {
+        while self.ready.is_empty() && self.draining {
+            self.flush_calls += 1;
+            let tag = if self.flush_calls > MAX_FLUSH_CALLS { Ok(None) } else { self.raw.flush() };
+            match tag {
+                Ok(Some(tag)) => self.take_library_picture(Some(tag)),
+                // A failing flush ends the drain like an empty library: what it still
+                // owes is lost.
+                Ok(None) | Err(_) => {
+                    self.draining = false;
+                    let owed: Vec<f64> = self.order.pending.values().copied().collect();
+                    self.order.lost.extend(owed);
+                    self.order.pending.clear();
+                    self.order.upcoming = None;
+                    self.order.release(&mut self.ready);
+                }
+            }
+        }
+    }
+}
+
+impl VideoDecoder for OpenH264Decoder {
+    fn queue_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]) {
+        let sets = sps.iter().chain(pps).map(Vec::as_slice).filter(|n| !n.is_empty());
+        annexb::write_annexb(sets, &mut self.queued_sets);
+    }
+
+    /// OpenH264 normally holds a picture until the B-frames shown before it are decoded,
+    /// but after a damaged picture, with concealment on, it hands pictures out as soon as
+    /// they are decoded; knowing what is still to come (`packet.upcoming`), the decoder
+    /// holds such a picture back instead of dropping the B-frames that arrive after it.
+    /// A sample the library rejects without making a picture is an error; one it could
+    /// conceal returns [`Decoded::Concealed`].
+    fn send_packet(&mut self, packet: Packet<'_>) -> Result<Decoded> {
+        self.order.upcoming = packet.upcoming;
+        let nals = match annexb::avcc_nals(packet.data, self.nal_length_size) {
+            Ok(nals) => nals,
+            Err(e) => {
+                // Unreadable framing never reaches the library: its picture is lost here.
+                self.order.lost.push(packet.pts);
+                return Err(e);
             }
         };
-        self.order.release(sink)?;
-        Ok(outcome)
+        let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
+        let mut buf = std::mem::take(&mut self.annexb_buf);
+        buf.clear();
+        buf.append(&mut self.queued_sets);
+        annexb::write_annexb(nals.into_iter().filter(|n| !annexb::is_extension_layer(n)), &mut buf);
+        let result = self.decode_annexb(&buf, packet.pts, has_vcl);
+        self.annexb_buf = buf;
+        result
+    }
+
+    fn receive_picture(&mut self) -> Option<Picture<'_>> {
+        if let Some(f) = self.lent.take() {
+            self.order.recycle(f);
+        }
+        if self.ready.is_empty() {
+            self.drain_step();
+        }
+        match self.ready.pop_front()? {
+            Ready::Library(pts) => self.raw.picture().map(|pic| Picture::from_i420(FrameRef { pts, ..pic })),
+            Ready::Owned(frame) => Some(Picture::from_i420(self.lent.insert(frame).view())),
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.draining = true;
+        Ok(())
+    }
+
+    /// Rejected by the library, or dropped by it after damage (OpenH264 does not output
+    /// the B-frames it cannot decode).
+    fn take_lost(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.order.lost)
     }
 }
 
@@ -307,19 +320,21 @@ impl Reorder {
         }
     }
 
-    /// Takes a picture from the library: straight to `sink` when nothing can come before
-    /// it (the usual case), otherwise copied and held.
-    fn take(&mut self, pic: &DecodedPicture<'_>, sink: &mut FrameSink<'_>) -> Result<()> {
-        let Some(pts) = self.pts_of(pic.tag) else { return Ok(()) };
+    /// Takes a picture from the library: ready at once, left in the library's buffer,
+    /// when nothing can come before it (the usual case), otherwise copied and held.
+    fn take(&mut self, pic: FrameRef<'_>, tag: u64, ready: &mut VecDeque<Ready>) {
+        let Some(pts) = self.pts_of(tag) else { return };
         let earliest_pending = self.earliest_outstanding();
         if self.held.is_empty() && earliest_pending.is_none_or(|p| pts <= p) {
-            return self.show(view(pic, pts), sink);
+            if self.may_show(pts) {
+                ready.push_back(Ready::Library(pts));
+            }
+            return;
         }
         let mut frame = self.spares.pop().unwrap_or_else(|| Frame::black(2, 2));
-        view(pic, pts).copy_into(&mut frame);
+        FrameRef { pts, ..pic }.copy_into(&mut frame);
         let at = self.held.partition_point(|f| f.pts <= pts);
         self.held.insert(at, frame);
-        Ok(())
     }
 
     /// The pts of the sample a picture came from, forgetting the sample.
@@ -350,21 +365,21 @@ impl Reorder {
         }
     }
 
-    /// Hands out held frames that no outstanding sample can precede.
-    fn release(&mut self, sink: &mut FrameSink<'_>) -> Result<()> {
+    /// Makes held frames that no outstanding sample can precede ready.
+    fn release(&mut self, ready: &mut VecDeque<Ready>) {
         let earliest_pending = self.earliest_outstanding();
-        let mut ready = 0;
+        let mut count = 0;
         for (i, f) in self.held.iter().enumerate() {
             let overflow = self.held.len() - i > MAX_HELD;
             if overflow || earliest_pending.is_none_or(|p| f.pts <= p) {
-                ready = i + 1;
+                count = i + 1;
             } else {
                 break;
             }
         }
-        if ready > 0 && self.held.len() > MAX_HELD {
+        if count > 0 && self.held.len() > MAX_HELD {
             // We gave up waiting: the samples before the released frames are treated as lost.
-            let cut = self.held[ready - 1].pts;
+            let cut = self.held[count - 1].pts;
             let lost = &mut self.lost;
             self.pending.retain(|_, p| {
                 let keep = *p > cut;
@@ -374,37 +389,55 @@ impl Reorder {
                 keep
             });
         }
-        let frames: Vec<Frame> = self.held.drain(..ready).collect();
+        let frames: Vec<Frame> = self.held.drain(..count).collect();
         for f in frames {
-            let shown = self.show(f.view(), sink);
-            self.recycle(f);
-            shown?;
+            if self.may_show(f.pts) {
+                ready.push_back(Ready::Owned(f));
+            } else {
+                self.recycle(f);
+            }
         }
-        Ok(())
     }
 
-    /// Hands `frame` to `sink` unless a later frame was already handed out.
-    fn show(&mut self, frame: FrameRef<'_>, sink: &mut FrameSink<'_>) -> Result<()> {
-        if self.last_pts.is_some_and(|last| frame.pts < last) {
-            // Arrived after a later frame was already handed out: it cannot be shown.
-            self.lost.push(frame.pts);
-            return Ok(());
+    /// Whether a frame at `pts` may still be shown (no later frame was made ready), noting
+    /// it as the latest if so.
+    fn may_show(&mut self, pts: f64) -> bool {
+        if self.last_pts.is_some_and(|last| pts < last) {
+            // Arrived after a later frame was already made ready: it cannot be shown.
+            self.lost.push(pts);
+            return false;
         }
-        self.last_pts = Some(frame.pts);
-        sink(frame)
+        self.last_pts = Some(pts);
+        true
     }
-}
-
-/// A library picture as a borrowed frame presented at `pts`.
-fn view<'a>(pic: &DecodedPicture<'a>, pts: f64) -> FrameRef<'a> {
-    FrameRef { pts, ..pic.frame }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::codec::h264::annexb::{NAL_PPS, NAL_SPS};
+    use crate::codec::h264::rusty::RustyDecoder;
+    use crate::codec::video::{decode_frames, flush_frames, open_decoder, DecoderKind};
     use std::process::Command;
+
+    const KINDS: [DecoderKind; 2] = [DecoderKind::OpenH264, DecoderKind::Rusty];
+
+    /// The earliest pts among `samples` (what a decoder is told is still to come).
+    pub(crate) fn earliest(samples: &[(Vec<u8>, f64)]) -> Option<f64> {
+        samples.iter().map(|(_, p)| *p).min_by(f64::total_cmp)
+    }
+
+    /// Sends sample `i` of `samples` at `pts + offset`, telling the decoder what follows.
+    fn send(
+        dec: &mut dyn VideoDecoder,
+        samples: &[(Vec<u8>, f64)],
+        i: usize,
+        data: &[u8],
+        offset: f64,
+    ) -> Result<Decoded> {
+        let upcoming = earliest(&samples[i + 1..]).map(|p| p + offset);
+        dec.send_packet(Packet { data, pts: samples[i].1 + offset, upcoming })
+    }
 
     /// A `VideoInfo` for an H.264 track with the given parameter sets.
     pub(crate) fn h264_info(width: u32, height: u32, sps: Vec<Vec<u8>>, pps: Vec<Vec<u8>>) -> VideoInfo {
@@ -477,7 +510,7 @@ pub(crate) mod tests {
         (samples, pick(NAL_SPS), pick(NAL_PPS))
     }
 
-    fn ffmpeg_yuv(path: &str) -> Vec<u8> {
+    pub(crate) fn ffmpeg_yuv(path: &str) -> Vec<u8> {
         run(Command::new("ffmpeg").args([
             "-v",
             "error",
@@ -497,158 +530,222 @@ pub(crate) mod tests {
 
     const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/landscape_bframes.mp4");
 
+    fn mad(a: &[u8], b: &[u8]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum::<u64>() as f64 / a.len() as f64
+    }
+
+    /// Every backend decodes the B-frame fixture in presentation order with each sample's
+    /// pts; OpenH264 comes within a mean difference of 1 of FFmpeg's decode (it drifts on
+    /// B-frames), rusty_h264 is bit-exact.
     #[test]
     fn decodes_bframe_fixture_in_presentation_order_matching_ffmpeg() {
         let (samples, sps, pps) = mp4_samples(FIXTURE);
         assert_eq!(samples.len(), 100);
-        let mut dec = H264Decoder::new(&h264_info(640, 360, sps, pps)).unwrap();
-        let mut frames = Vec::new();
-        let mut max_latency = 0;
-        for (i, (s, pts)) in samples.iter().enumerate() {
-            frames.extend(dec.decode(s, *pts).unwrap());
-            max_latency = max_latency.max(i + 1 - frames.len());
-        }
-        frames.extend(dec.flush().unwrap());
-        assert_eq!(frames.len(), 100);
-        assert!(max_latency <= 4, "decoder held {max_latency} frames");
-        for (i, f) in frames.iter().enumerate() {
-            assert_eq!((f.width, f.height), (640, 360));
-            assert_eq!(f.u.len(), 320 * 180);
-            assert!((f.pts - i as f64 * 0.04).abs() < 1e-6, "frame {i} pts {}", f.pts);
-        }
-        // Every frame against ffmpeg's decode: a wrong order or pts would show here.
         let reference = ffmpeg_yuv(FIXTURE);
         let size = 640 * 360 * 3 / 2;
         assert_eq!(reference.len(), size * 100);
-        let mad = |a: &[u8], b: &[u8]| {
-            a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum::<u64>() as f64 / a.len() as f64
-        };
-        let (ys, cs) = (640 * 360, 320 * 180);
-        let mut worst = (0.0f64, 0.0f64);
-        for (i, f) in frames.iter().enumerate() {
-            let r = &reference[i * size..(i + 1) * size];
-            let (y, u, v) = (mad(&f.y, &r[..ys]), mad(&f.u, &r[ys..ys + cs]), mad(&f.v, &r[ys + cs..]));
-            assert!(y < 1.0 && u < 1.0 && v < 1.0, "frame {i}: mean abs diff Y {y} U {u} V {v}");
-            worst = (worst.0.max(y), worst.1.max(u.max(v)));
+        for kind in KINDS {
+            let mut dec = open_decoder(kind, &h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
+            let mut frames = Vec::new();
+            let mut max_latency = 0;
+            for (i, (s, _)) in samples.iter().enumerate() {
+                dec.send_packet(Packet { data: s, pts: samples[i].1, upcoming: earliest(&samples[i + 1..]) }).unwrap();
+                while let Some(p) = dec.receive_picture() {
+                    let mut f = Frame::black(2, 2);
+                    p.as_i420().unwrap().copy_into(&mut f);
+                    frames.push(f);
+                }
+                max_latency = max_latency.max(i + 1 - frames.len());
+            }
+            frames.extend(flush_frames(dec.as_mut()).unwrap());
+            assert!(dec.take_lost().is_empty());
+            assert_eq!(frames.len(), 100, "{kind}");
+            assert!(max_latency <= 4, "{kind} held {max_latency} frames");
+            let (ys, cs) = (640 * 360, 320 * 180);
+            let mut worst = (0.0f64, 0.0f64);
+            for (i, f) in frames.iter().enumerate() {
+                assert_eq!((f.width, f.height, f.u.len()), (640, 360, cs));
+                assert!((f.pts - i as f64 * 0.04).abs() < 1e-6, "{kind} frame {i} pts {}", f.pts);
+                // Every frame against ffmpeg's decode: a wrong order or pts would show here.
+                let r = &reference[i * size..(i + 1) * size];
+                let (y, u, v) = (mad(&f.y, &r[..ys]), mad(&f.u, &r[ys..ys + cs]), mad(&f.v, &r[ys + cs..]));
+                assert!(y < 1.0 && u < 1.0 && v < 1.0, "{kind} frame {i}: mean abs diff Y {y} U {u} V {v}");
+                worst = (worst.0.max(y), worst.1.max(u.max(v)));
+            }
+            eprintln!("{kind}: worst mean abs diff vs ffmpeg: luma {:.4}, chroma {:.4}", worst.0, worst.1);
+            if kind == DecoderKind::Rusty {
+                assert_eq!(worst, (0.0, 0.0), "rusty_h264 is bit-exact with FFmpeg");
+            }
         }
-        eprintln!("worst mean abs diff vs ffmpeg: luma {:.4}, chroma {:.4}", worst.0, worst.1);
     }
 
     #[test]
     fn decodes_annexb_access_units() {
         let (samples, sps, pps) = mp4_samples(FIXTURE);
-        let mut dec = H264Decoder::new(&h264_info(640, 360, Vec::new(), Vec::new())).unwrap();
-        let mut frames = Vec::new();
-        for (i, (s, pts)) in samples.iter().take(20).enumerate() {
-            let mut au = Vec::new();
-            if i == 0 {
-                annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut au);
+        let info = h264_info(640, 360, Vec::new(), Vec::new());
+        for kind in KINDS {
+            let mut o = OpenH264Decoder::new(&info).unwrap();
+            let mut r = RustyDecoder::new(&info).unwrap();
+            let mut frames = Vec::new();
+            let first = &samples[..20];
+            for (i, (s, pts)) in first.iter().enumerate() {
+                let mut au = Vec::new();
+                if i == 0 {
+                    annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut au);
+                }
+                annexb::avcc_to_annexb(s, 4, &mut au).unwrap();
+                let up = earliest(&first[i + 1..]);
+                let dec: &mut dyn VideoDecoder = match kind {
+                    DecoderKind::OpenH264 => {
+                        o.send_annexb(&au, *pts, up).unwrap();
+                        &mut o
+                    }
+                    DecoderKind::Rusty => {
+                        r.send_annexb(&au, *pts, up).unwrap();
+                        &mut r
+                    }
+                };
+                while let Some(p) = dec.receive_picture() {
+                    frames.push(p.pts);
+                }
             }
-            annexb::avcc_to_annexb(s, 4, &mut au).unwrap();
-            frames.extend(dec.decode_annexb(&au, *pts).unwrap());
+            let dec: &mut dyn VideoDecoder = if kind == DecoderKind::Rusty { &mut r } else { &mut o };
+            frames.extend(flush_frames(dec).unwrap().iter().map(|f| f.pts));
+            let expected: Vec<f64> = (0..20).map(|i| i as f64 * 0.04).collect();
+            assert_eq!(frames.len(), 20, "{kind}");
+            assert!(frames.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6), "{kind} {frames:?}");
         }
-        frames.extend(dec.flush().unwrap());
-        let pts: Vec<f64> = frames.iter().map(|f| f.pts).collect();
-        let expected: Vec<f64> = (0..20).map(|i| i as f64 * 0.04).collect();
-        assert_eq!(pts.len(), 20);
-        assert!(pts.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6), "{pts:?}");
     }
 
     #[test]
     fn garbage_gives_errors_not_panics() {
         let (samples, sps, pps) = mp4_samples(FIXTURE);
-        let mut dec = H264Decoder::new(&h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
-        // Deterministic pseudo-random bytes (xorshift), framed as plausible NAL units.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut rnd = move || {
+        for kind in KINDS {
+            let mut dec = open_decoder(kind, &h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
+            // Deterministic pseudo-random bytes (xorshift), framed as plausible NAL units.
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut rnd = move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let mut errors = 0;
+            for i in 0..200u32 {
+                let len = 8 + (rnd() % 3000) as usize;
+                let mut nal: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
+                // Alternate slice, IDR, SPS and PPS headers so the parser goes deep.
+                nal[0] = [0x41, 0x65, 0x67, 0x68, 0x01][i as usize % 5];
+                let mut sample = Vec::new();
+                annexb::write_avcc([nal.as_slice()], &mut sample).unwrap();
+                let pts = f64::from(i) * 0.04;
+                errors +=
+                    usize::from(decode_frames(dec.as_mut(), Packet { data: &sample, pts, upcoming: None }).0.is_err());
+            }
+            // Bad framing is an error too, not a panic, and its picture is lost.
+            let _ = dec.take_lost();
+            let (r, _) = decode_frames(dec.as_mut(), Packet { data: &[0, 0, 0, 200, 1, 2], pts: 9.0, upcoming: None });
+            assert!(r.is_err());
+            assert_eq!(dec.take_lost(), [9.0]);
+            assert!(errors > 0, "{kind}: 200 garbage samples raised no error");
+            // A fresh decoder of the same kind after the garbage decodes the whole stream:
+            // the garbage left nothing process-wide behind.
+            drop(dec);
+            let mut dec = open_decoder(kind, &h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
+            let mut good = Vec::new();
+            for (i, (s, _)) in samples.iter().enumerate() {
+                let _ = send(dec.as_mut(), &samples, i, s, 100.0);
+                while let Some(p) = dec.receive_picture() {
+                    good.push(p.pts);
+                }
+            }
+            good.extend(flush_frames(dec.as_mut()).unwrap().iter().map(|f| f.pts));
+            assert_eq!(good.len(), 100, "{kind}");
+            assert!(good.windows(2).all(|w| w[0] < w[1]), "{kind}: presentation order");
+        }
+    }
+
+    #[test]
+    fn openh264_recovers_from_garbage_at_new_parameter_sets() {
+        let (samples, sps, pps) = mp4_samples(FIXTURE);
+        let mut dec = OpenH264Decoder::new(&h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..100u32 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            x
-        };
-        let mut errors = 0;
-        let mut frames = 0;
-        for i in 0..200u32 {
-            let len = 8 + (rnd() % 3000) as usize;
-            let mut nal: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
-            // Alternate slice, IDR, SPS and PPS headers so the parser goes deep.
-            nal[0] = [0x41, 0x65, 0x67, 0x68, 0x01][i as usize % 5];
+            let nal: Vec<u8> =
+                [0x65].into_iter().chain((0..(x % 2000) as usize).map(|k| (x >> (k % 56)) as u8)).collect();
             let mut sample = Vec::new();
             annexb::write_avcc([nal.as_slice()], &mut sample).unwrap();
-            match dec.decode(&sample, f64::from(i) * 0.04) {
-                Ok(f) => frames += f.len(),
-                Err(_) => errors += 1,
-            }
+            let _ = decode_frames(&mut dec, Packet { data: &sample, pts: f64::from(i) * 0.04, upcoming: None });
         }
-        // Bad framing is an error too, not a panic.
-        assert!(dec.decode(&[0, 0, 0, 200, 1, 2], 9.0).is_err());
-        let _ = dec.flush();
-        assert!(errors > 0, "200 garbage samples raised no error ({frames} frames)");
-        // The same decoder recovers at the next IDR once it gets good parameter sets again.
         let mut sets = Vec::new();
         annexb::write_annexb(sps.iter().chain(&pps).map(Vec::as_slice), &mut sets);
-        let _ = dec.decode_annexb(&sets, 100.0);
+        let _ = dec.send_annexb(&sets, 100.0, None);
         let mut good = Vec::new();
         // After damage OpenH264 hands pictures out as soon as they are decoded: told what
         // is still to come, the decoder keeps every B-frame.
-        for (i, (s, pts)) in samples.iter().enumerate() {
-            let upcoming = samples[i + 1..].iter().map(|(_, p)| 100.0 + p).min_by(f64::total_cmp);
-            dec.announce_upcoming(upcoming);
-            if let Ok(f) = dec.decode(s, 100.0 + pts) {
-                good.extend(f);
+        for (i, (s, _)) in samples.iter().enumerate() {
+            let _ = send(&mut dec, &samples, i, s, 100.0);
+            while let Some(p) = dec.receive_picture() {
+                good.push(p.pts);
             }
         }
-        good.extend(dec.flush().unwrap());
+        good.extend(flush_frames(&mut dec).unwrap().iter().map(|f| f.pts));
         assert_eq!(good.len(), 100);
-        assert!(good.windows(2).all(|w| w[0].pts < w[1].pts), "presentation order");
+        assert!(good.windows(2).all(|w| w[0] < w[1]), "presentation order");
     }
 
     /// One damaged picture in a B-frame stream: the pictures that come out are in
-    /// presentation order, and every sample is either shown or reported lost.
+    /// presentation order, and every sample is either shown or reported lost. OpenH264
+    /// conceals; rusty_h264 loses pictures instead.
     #[test]
-    fn damage_in_a_bframe_stream_is_concealed_without_dropping_frames() {
+    fn damage_in_a_bframe_stream_is_concealed_or_lost_without_disorder() {
         let (samples, sps, pps) = mp4_samples(FIXTURE);
-        let mut dec = H264Decoder::new(&h264_info(640, 360, sps, pps)).unwrap();
-        let (mut frames, mut failed, mut concealed) = (Vec::new(), 0, 0);
-        for (i, (s, pts)) in samples.iter().enumerate() {
-            let mut s = s.clone();
-            if i == 40 {
-                s[8..].iter_mut().for_each(|b| *b ^= 0x5a);
+        for kind in KINDS {
+            let mut dec = open_decoder(kind, &h264_info(640, 360, sps.clone(), pps.clone())).unwrap();
+            let (mut frames, mut failed, mut concealed) = (Vec::new(), 0, 0);
+            for (i, (s, _)) in samples.iter().enumerate() {
+                let mut s = s.clone();
+                if i == 40 {
+                    s[8..].iter_mut().for_each(|b| *b ^= 0x5a);
+                }
+                match send(dec.as_mut(), &samples, i, &s, 0.0) {
+                    Ok(Decoded::Clean) => {}
+                    Ok(Decoded::Concealed) => concealed += 1,
+                    Err(_) => failed += 1,
+                }
+                while let Some(p) = dec.receive_picture() {
+                    frames.push(p.pts);
+                }
             }
-            dec.announce_upcoming(samples[i + 1..].iter().map(|(_, p)| *p).min_by(f64::total_cmp));
-            match dec.decode_with(&s, *pts, &mut |f| {
-                frames.push(f.pts);
-                Ok(())
-            }) {
-                Ok(Decoded::Clean) => {}
-                Ok(Decoded::Concealed) => concealed += 1,
-                Err(_) => failed += 1,
+            frames.extend(flush_frames(dec.as_mut()).unwrap().iter().map(|f| f.pts));
+            let lost = dec.take_lost();
+            eprintln!("{kind}: {} shown, {} lost, {failed} failed, {concealed} concealed", frames.len(), lost.len());
+            assert_eq!(frames.len() + lost.len(), 100, "{kind}: {} shown, {} lost", frames.len(), lost.len());
+            assert!(lost.iter().all(|&p| p > 1.5), "{kind}: only pictures after the damage are lost: {lost:?}");
+            assert!(frames.windows(2).all(|w| w[0] < w[1]), "{kind}: presentation order");
+            match kind {
+                DecoderKind::OpenH264 => {
+                    assert!(failed <= 2 && concealed > 0, "{failed} failed, {concealed} concealed")
+                }
+                DecoderKind::Rusty => assert!(failed >= 1 && concealed == 0),
             }
         }
-        dec.flush_with(&mut |f| {
-            frames.push(f.pts);
-            Ok(())
-        })
-        .unwrap();
-        let lost = dec.take_lost();
-        assert!(failed <= 2, "{failed} samples failed");
-        assert!(concealed > 0);
-        // OpenH264 outputs no picture for the B-frames after the damage (until the stream's
-        // end here: it has one IDR); every sample is either shown or reported lost.
-        assert_eq!(frames.len() + lost.len(), 100, "{} shown, {} lost", frames.len(), lost.len());
-        assert!(lost.iter().all(|&p| p > 1.5), "only pictures after the damage are lost: {lost:?}");
-        assert!(frames.windows(2).all(|w| w[0] < w[1]), "presentation order");
     }
 
     #[test]
     fn rejects_unsupported_tracks() {
-        let mut info = h264_info(640, 360, Vec::new(), Vec::new());
-        info.bit_depth = 10;
-        assert!(matches!(H264Decoder::new(&info), Err(Error::Unsupported { .. })));
-        let mut info = h264_info(640, 360, Vec::new(), Vec::new());
-        info.chroma_format = "4:2:2".into();
-        assert!(matches!(H264Decoder::new(&info), Err(Error::Unsupported { .. })));
-        let info = h264_info(MAX_DIMENSION + 2, 360, Vec::new(), Vec::new());
-        assert!(matches!(H264Decoder::new(&info), Err(Error::Unsupported { .. })));
+        for kind in KINDS {
+            let mut info = h264_info(640, 360, Vec::new(), Vec::new());
+            info.bit_depth = 10;
+            assert!(matches!(open_decoder(kind, &info), Err(Error::Unsupported { .. })));
+            let mut info = h264_info(640, 360, Vec::new(), Vec::new());
+            info.chroma_format = "4:2:2".into();
+            assert!(matches!(open_decoder(kind, &info), Err(Error::Unsupported { .. })));
+            let info = h264_info(MAX_DIMENSION + 2, 360, Vec::new(), Vec::new());
+            assert!(matches!(open_decoder(kind, &info), Err(Error::Unsupported { .. })));
+        }
     }
 }

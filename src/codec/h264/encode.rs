@@ -422,17 +422,23 @@ mod tests {
         let encoded: Vec<EncodedFrame> = (0..20).map(|t| enc.encode(&gradient(320, 240, t)).unwrap()).collect();
         let info =
             crate::codec::h264::decode::tests::h264_info(320, 240, vec![enc.sps().to_vec()], vec![enc.pps().to_vec()]);
-        let mut dec = crate::codec::h264::decode::H264Decoder::new(&info).unwrap();
-        let mut frames = Vec::new();
-        for (t, e) in encoded.iter().enumerate() {
-            frames.extend(dec.decode(&e.data, t as f64 / 30.0).unwrap());
-        }
-        frames.extend(dec.flush().unwrap());
-        assert_eq!(frames.len(), 20);
-        for (t, f) in frames.iter().enumerate() {
-            assert!((f.pts - t as f64 / 30.0).abs() < 1e-9);
-            let p = psnr(&gradient(320, 240, t as u32).y, &f.y);
-            assert!(p > 30.0, "frame {t}: {p:.1} dB");
+        use crate::codec::video::{decode_frames, flush_frames, open_decoder, DecoderKind, Packet};
+        for kind in [DecoderKind::OpenH264, DecoderKind::Rusty] {
+            let mut dec = open_decoder(kind, &info).unwrap();
+            let mut frames = Vec::new();
+            for (t, e) in encoded.iter().enumerate() {
+                let (pts, upcoming) = (t as f64 / 30.0, Some((t + 1) as f64 / 30.0).filter(|_| t + 1 < encoded.len()));
+                let (r, f) = decode_frames(dec.as_mut(), Packet { data: &e.data, pts, upcoming });
+                r.unwrap();
+                frames.extend(f);
+            }
+            frames.extend(flush_frames(dec.as_mut()).unwrap());
+            assert_eq!(frames.len(), 20, "{kind}");
+            for (t, f) in frames.iter().enumerate() {
+                assert!((f.pts - t as f64 / 30.0).abs() < 1e-9);
+                let p = psnr(&gradient(320, 240, t as u32).y, &f.y);
+                assert!(p > 30.0, "frame {t}: {p:.1} dB");
+            }
         }
         assert_eq!(encoded.iter().filter(|e| e.is_keyframe).count(), 2);
     }

@@ -9,8 +9,8 @@
 //! - Vtable entries are checked for null once, in `new`, and stored as plain function
 //!   pointers; the vtable is static data inside the library and outlives the object.
 //! - Pictures the library hands back point into its own buffers, which stay valid until the
-//!   next call on the same object. [`DecodedPicture`] therefore borrows the decoder mutably,
-//!   and [`EncodedUnits`] borrows the encoder, so the borrow checker forbids a second call
+//!   next call on the same object. [`RawDecoder::picture`] therefore borrows the decoder
+//!   (every library call takes `&mut self`), and [`EncodedUnits`] borrows the encoder, so the borrow checker forbids a second call
 //!   while they are alive. Plane slices are only built after the reported size and strides
 //!   were checked to be positive and within [`MAX_DIMENSION`].
 //! - Input buffers are only read by the library (the C API takes `*mut` for historical
@@ -53,18 +53,22 @@ pub(crate) struct RawDecoder {
     flush: FlushFn,
     get_option: DecOptionFn,
     uninitialize: DecUninitFn,
+    /// The picture the last call returned, if any.
+    last: Option<LibraryPicture>,
 }
 
 // SAFETY: the decoder object has no thread affinity (no TLS, single-threaded mode); the
 // owner moves it between threads but never shares it (no `Sync`).
 unsafe impl Send for RawDecoder {}
 
-/// A decoded picture still inside the decoder's buffers: planes of `stride × rows` bytes.
-pub(crate) struct DecodedPicture<'a> {
-    /// The picture (its `pts` is 0: the caller knows the time).
-    pub frame: FrameRef<'a>,
-    /// The `tag` passed with the input that produced this picture.
-    pub tag: u64,
+/// Where the library put the last picture it returned: planes of `stride × rows` bytes,
+/// valid until the next call on the object.
+struct LibraryPicture {
+    planes: [*mut c_uchar; 3],
+    width: u32,
+    height: u32,
+    y_stride: usize,
+    c_stride: usize,
 }
 
 impl RawDecoder {
@@ -104,7 +108,7 @@ impl RawDecoder {
             unsafe { sys::source::APILoader::WelsDestroyDecoder(ptr) };
             return Err(Error::codec("H.264 decode", format!("cannot initialise decoder ({rc})")));
         }
-        let this = RawDecoder { ptr, decode_no_delay, flush, get_option, uninitialize };
+        let this = RawDecoder { ptr, decode_no_delay, flush, get_option, uninitialize, last: None };
         let mut quiet: c_int = sys::WELS_LOG_QUIET as c_int;
         let mut ec: c_int = sys::ERROR_CON_SLICE_MV_COPY_CROSS_IDR as c_int;
         // SAFETY: both options take a pointer to an int that lives across the call.
@@ -116,8 +120,10 @@ impl RawDecoder {
     }
 
     /// Feeds one access unit in Annex-B form, tagged with `tag`; returns the library's
-    /// status flags (0 = no error) and at most one picture that became ready.
-    pub fn decode(&mut self, annexb: &[u8], tag: u64) -> Result<(i64, Option<DecodedPicture<'_>>)> {
+    /// status flags (0 = no error) and, when a picture became ready, its input's tag (the
+    /// picture itself is then [`RawDecoder::picture`]).
+    pub fn decode(&mut self, annexb: &[u8], tag: u64) -> Result<(i64, Option<u64>)> {
+        self.last = None;
         let len = c_int::try_from(annexb.len())
             .map_err(|_| Error::limit("H.264 decode", format!("access unit of {} bytes", annexb.len())))?;
         let mut dst: [*mut c_uchar; 3] = [null_mut(); 3];
@@ -125,12 +131,13 @@ impl RawDecoder {
         // SAFETY: ptr is valid and exclusively borrowed; the input is read-only for `len`
         // bytes; dst and info are valid out-parameters.
         let state = unsafe { (self.decode_no_delay)(self.ptr, annexb.as_ptr(), len, dst.as_mut_ptr(), &mut info) };
-        let pic = Self::picture(&dst, &info)?;
-        Ok((i64::from(state), pic))
+        let tag = self.keep_picture(dst, &info)?;
+        Ok((i64::from(state), tag))
     }
 
-    /// Releases one buffered picture at end of stream, if any.
-    pub fn flush(&mut self) -> Result<Option<DecodedPicture<'_>>> {
+    /// Releases one buffered picture at end of stream, if any; returns its input's tag.
+    pub fn flush(&mut self) -> Result<Option<u64>> {
+        self.last = None;
         let mut dst: [*mut c_uchar; 3] = [null_mut(); 3];
         let mut info = sys::SBufferInfo::default();
         // SAFETY: as in `decode`.
@@ -138,7 +145,7 @@ impl RawDecoder {
         if state != DS_ERROR_FREE && state != DS_DATA_ERROR_CONCEALED {
             return Err(Error::codec("H.264 decode", format!("flush failed (state {state:#x})")));
         }
-        Self::picture(&dst, &info)
+        self.keep_picture(dst, &info)
     }
 
     /// Number of decoded pictures held back for reordering.
@@ -158,8 +165,38 @@ impl RawDecoder {
         usize::try_from(n).unwrap_or(0)
     }
 
-    /// Builds plane slices for a ready picture after checking what the library reported.
-    fn picture<'a>(dst: &[*mut c_uchar; 3], info: &sys::SBufferInfo) -> Result<Option<DecodedPicture<'a>>> {
+    /// The picture the last `decode` or `flush` returned, still in the library's buffer
+    /// (its `pts` is 0: the caller knows the time). Borrowing `self` keeps any further
+    /// library call, which would invalidate the buffer, away while it is in use.
+    pub fn picture(&self) -> Option<FrameRef<'_>> {
+        let p = self.last.as_ref()?;
+        let ch = (p.height as usize).div_ceil(2);
+        // SAFETY: `keep_picture` checked the layout the library reported for these
+        // buffers, which hold at least `stride * rows` bytes per plane (they are
+        // macroblock-aligned and padded); the sizes are bounded by MAX_DIMENSION, so the
+        // products cannot overflow. `last` is cleared before every library call, and the
+        // buffers stay valid until the next one, which needs `&mut self`.
+        let (y, u, v) = unsafe {
+            (
+                std::slice::from_raw_parts(p.planes[0], p.y_stride * p.height as usize),
+                std::slice::from_raw_parts(p.planes[1], p.c_stride * ch),
+                std::slice::from_raw_parts(p.planes[2], p.c_stride * ch),
+            )
+        };
+        Some(FrameRef {
+            width: p.width,
+            height: p.height,
+            y,
+            u,
+            v,
+            y_stride: p.y_stride,
+            c_stride: p.c_stride,
+            pts: 0.0,
+        })
+    }
+
+    /// Checks what the library reported for a ready picture and remembers its buffers.
+    fn keep_picture(&mut self, dst: [*mut c_uchar; 3], info: &sys::SBufferInfo) -> Result<Option<u64>> {
         if info.iBufferStatus != 1 || dst.iter().any(|p| p.is_null()) {
             return Ok(None);
         }
@@ -180,21 +217,10 @@ impl RawDecoder {
                 "only 8-bit 4:2:0 H.264 is supported",
             ));
         }
-        let ch = height.div_ceil(2);
-        // SAFETY: the library's picture buffers hold at least `stride * rows` bytes per
-        // plane (they are macroblock-aligned and padded); the sizes were bounded above,
-        // so the products cannot overflow. The slices borrow `self` mutably via the caller.
-        let (y, u, v) = unsafe {
-            (
-                std::slice::from_raw_parts(dst[0], y_stride * height),
-                std::slice::from_raw_parts(dst[1], c_stride * ch),
-                std::slice::from_raw_parts(dst[2], c_stride * ch),
-            )
-        };
         // Both dimensions were bounded by MAX_DIMENSION above, so they fit in u32.
-        let (width, height) = (width as u32, height as u32);
-        let frame = FrameRef { width, height, y, u, v, y_stride, c_stride, pts: 0.0 };
-        Ok(Some(DecodedPicture { frame, tag: info.uiOutYuvTimeStamp }))
+        self.last =
+            Some(LibraryPicture { planes: dst, width: width as u32, height: height as u32, y_stride, c_stride });
+        Ok(Some(info.uiOutYuvTimeStamp))
     }
 }
 

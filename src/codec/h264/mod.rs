@@ -1,7 +1,9 @@
-//! H.264: bitstream parsing (SPS, NAL units) and openh264 decode/encode wrappers.
+//! H.264: bitstream parsing (SPS, NAL units), decoders (OpenH264, rusty_h264) and the
+//! OpenH264 encoder.
 
 pub mod annexb;
 pub mod decode;
 pub mod encode;
 mod ffi;
+pub mod rusty;
 pub mod sps;

@@ -1,0 +1,91 @@
+//! The default H.264 decoder against FFmpeg's: every picture of every 8-bit 4:2:0 H.264
+//! fixture, byte for byte (a frame-md5 comparison without the hashing), in presentation
+//! order.
+
+use std::path::Path;
+use std::process::Command;
+
+use clipfit::codec::video::DecoderKind;
+use clipfit::media::Frame;
+use clipfit::pipeline::decode_track;
+
+use crate::helpers::{fixture, have_ffmpeg};
+
+/// FFmpeg's decode of the first video track: every picture (no edit list, no rotation, no
+/// frame-rate change) in its own pixel format, which for these files is 8-bit 4:2:0.
+fn ffmpeg_frames(path: &Path) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-noautorotate", "-ignore_editlist", "1", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// Decodes `path` with `kind` and returns (pictures, index of the first picture that
+/// differs from FFmpeg's, FFmpeg's picture count).
+fn compare(path: &Path, kind: DecoderKind) -> (usize, Option<usize>, usize) {
+    let reference = ffmpeg_frames(path);
+    let mut frame = Frame::black(2, 2);
+    let (mut n, mut first_diff, mut size) = (0, None, 0);
+    let summary = decode_track(path, kind, |f| {
+        f.copy_into(&mut frame);
+        size = frame.y.len() + frame.u.len() + frame.v.len();
+        let r = reference.get(n * size..(n + 1) * size);
+        let same = r.is_some_and(|r| {
+            let (y, rest) = r.split_at(frame.y.len());
+            let (u, v) = rest.split_at(frame.u.len());
+            y == frame.y && u == frame.u && v == frame.v
+        });
+        if !same && first_diff.is_none() {
+            first_diff = Some(n);
+        }
+        n += 1;
+    })
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(summary.errors + summary.lost, 0, "{}: {summary:?}", path.display());
+    (n, first_diff, reference.len() / size.max(1))
+}
+
+const FIXTURES: [&str; 10] = [
+    "compliant.mp4",
+    "landscape_bframes.mp4",
+    "rotated.mp4",
+    "short60_mono22k.mp4",
+    "pcm.mov",
+    "vfr_mp3.mp4",
+    "fragmented.mp4",
+    "nonsquare.mp4",
+    "few_px_off.mp4",
+    "aac51.mp4",
+];
+
+#[test]
+fn the_default_decoder_is_bit_exact_with_ffmpeg_on_every_h264_fixture() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    for name in FIXTURES {
+        let (n, first_diff, expected) = compare(&fixture(name), DecoderKind::default());
+        assert_eq!(n, expected, "{name}: {n} pictures, FFmpeg {expected}");
+        assert_eq!(first_diff, None, "{name}: picture {first_diff:?} differs from FFmpeg's");
+    }
+}
+
+/// OpenH264 stays selectable: same pictures, in the same order, close to FFmpeg's (it
+/// drifts slightly on B-frame streams, so only the count and order are held exact).
+#[test]
+fn openh264_decodes_every_h264_fixture_completely() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    for name in FIXTURES {
+        let (n, first_diff, expected) = compare(&fixture(name), DecoderKind::OpenH264);
+        assert_eq!(n, expected, "{name}: {n} pictures, FFmpeg {expected}");
+        eprintln!("openh264 {name}: first picture differing from FFmpeg: {first_diff:?}");
+    }
+}
