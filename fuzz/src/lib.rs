@@ -161,7 +161,7 @@ pub fn h264_decode(data: &[u8]) {
     let (Ok(mut openh264), Ok(mut rusty)) = (OpenH264Decoder::new(&info), RustyDecoder::new(&info)) else {
         return;
     };
-    let mut check = |dec: &mut dyn VideoDecoder, last: &mut f64| {
+    let check = |dec: &mut dyn VideoDecoder, last: &mut f64| {
         while let Some(p) = dec.receive_picture() {
             assert!(p.pts >= *last, "presentation order: {} after {}", p.pts, *last);
             *last = p.pts;
