@@ -77,6 +77,19 @@ pub fn write_annexb<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<
     }
 }
 
+/// Rewrites one length-prefixed sample as Annex-B into `out` (cleared first), after the
+/// parameter sets waiting in `queued` (taken), leaving out the extension-layer NAL units a
+/// base decoder must ignore. Returns whether the sample holds a picture slice. On error
+/// nothing is taken from `queued`.
+pub fn sample_to_annexb(sample: &[u8], length_size: u8, queued: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<bool> {
+    let nals = avcc_nals(sample, length_size)?;
+    let has_vcl = nals.iter().any(|n| is_vcl(n));
+    out.clear();
+    out.append(queued);
+    write_annexb(nals.into_iter().filter(|n| !is_extension_layer(n)), out);
+    Ok(has_vcl)
+}
+
 /// Appends NAL units to `out` with 4-byte big-endian length prefixes (AVCC, as clipfit's
 /// own avcC declares). Fails only for a NAL larger than 4 GiB.
 pub fn write_avcc<'a>(nals: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8>) -> Result<()> {

@@ -178,19 +178,17 @@ impl VideoDecoder for RustyDecoder {
 
     fn send_packet(&mut self, packet: Packet<'_>) -> Result<Decoded> {
         self.lent = None;
-        let nals = match annexb::avcc_nals(packet.data, self.nal_length_size) {
-            Ok(nals) => nals,
+        let mut buf = std::mem::take(&mut self.annexb_buf);
+        let has_vcl = match annexb::sample_to_annexb(packet.data, self.nal_length_size, &mut self.queued_sets, &mut buf)
+        {
+            Ok(has_vcl) => has_vcl,
             Err(e) => {
+                self.annexb_buf = buf;
                 self.lost.push(packet.pts);
                 self.release(packet.upcoming);
                 return Err(e);
             }
         };
-        let has_vcl = nals.iter().any(|n| annexb::is_vcl(n));
-        let mut buf = std::mem::take(&mut self.annexb_buf);
-        buf.clear();
-        buf.append(&mut self.queued_sets);
-        annexb::write_annexb(nals.into_iter().filter(|n| !annexb::is_extension_layer(n)), &mut buf);
         let result = self.decode_annexb(&buf, packet.pts, has_vcl, packet.upcoming);
         self.annexb_buf = buf;
         result
