@@ -37,6 +37,27 @@ $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yu
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le \
   -x265-params "log-level=none:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
   -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -tag:v hvc1 hevc_pq.mov
+# HEVC and HDR (issue 14). Main 8-bit hvc1 with B-frames and AAC; Main 10 hev1 (parameter
+# sets in the sample entry and in-band); HLG and PQ made the honest way, by converting the
+# SDR BT.709 pattern to BT.2020 HLG / PQ with zscale (so a tone map has real HDR code values
+# to bring back); a portrait phone-style MOV (coded landscape, 90° rotation matrix).
+$FF -f lavfi -i "$(src 320x240 30 1)" -f lavfi -i "$(tone 44100 1)" -c:v libx265 -preset ultrafast \
+  -x265-params "log-level=none:bframes=3:keyint=15" -tag:v hvc1 -c:a aac -b:a 64k hevc_main_hvc1.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le \
+  -x265-params "log-level=none:bframes=3:keyint=15:repeat-headers=1" -tag:v hev1 hevc_main10_hev1.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" \
+  -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
+  -c:v libx265 -preset ultrafast -x265-params "log-level=none:bframes=3" \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc -tag:v hvc1 hevc_hlg.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" \
+  -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=smpte2084:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
+  -c:v libx265 -preset ultrafast \
+  -x265-params "log-level=none:bframes=3:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
+  -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -tag:v hvc1 hevc_pq_real.mp4
+$FF -f lavfi -i "$(src 320x180 30 1)" -f lavfi -i "$(tone 48000 1)" -c:v libx265 -preset ultrafast \
+  -x265-params log-level=none -tag:v hvc1 -c:a aac -b:a 64k hevc_rotated_tmp.mov
+# (FFmpeg 5 writes the rotation only when copying, as for rotated.mp4 above.)
+$FF -i hevc_rotated_tmp.mov -c copy -tag:v hvc1 -metadata:s:v:0 rotate=270 hevc_rotated.mov && rm hevc_rotated_tmp.mov
 # 10-bit H.264 (unsupported).
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le h264_10bit.mp4
 # AC-3 audio (unsupported audio), 5.1.

@@ -3,4 +3,5 @@
 
 pub mod audio;
 pub mod h264;
+pub mod h265;
 pub mod video;

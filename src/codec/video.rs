@@ -20,7 +20,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::media::{Frame, FrameRef, VideoInfo};
+use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo};
 
 /// Which decoder to use for H.264 input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -45,12 +45,15 @@ impl fmt::Display for DecoderKind {
     }
 }
 
-/// Creates a decoder of `kind` for the track `info` describes, fed the track's first
-/// parameter sets.
+/// Creates a decoder for the track `info` describes, fed the track's first parameter
+/// sets: by codec, and for H.264 the backend `kind`.
 pub fn open_decoder(kind: DecoderKind, info: &VideoInfo) -> Result<Box<dyn VideoDecoder>> {
-    Ok(match kind {
-        DecoderKind::OpenH264 => Box::new(super::h264::decode::OpenH264Decoder::new(info)?),
-        DecoderKind::Rusty => Box::new(super::h264::rusty::RustyDecoder::new(info)?),
+    Ok(match info.codec {
+        VideoCodec::Hevc => Box::new(super::h265::rusty::RustyH265Decoder::new(info)?),
+        _ => match kind {
+            DecoderKind::OpenH264 => Box::new(super::h264::decode::OpenH264Decoder::new(info)?),
+            DecoderKind::Rusty => Box::new(super::h264::rusty::RustyDecoder::new(info)?),
+        },
     })
 }
 
@@ -82,13 +85,13 @@ pub enum Decoded {
 /// A video decoder backend.
 ///
 /// Errors from [`VideoDecoder::send_packet`] that concern the packet's data are
-/// `Error::Codec { stage: "H.264 decode", .. }` or `Error::Malformed { place: "H.264
-/// sample", .. }`: the decoder stays usable, and the packet's pts is reported lost (by
+/// `Error::Codec { stage: "H.264 decode" | "HEVC decode", .. }` or `Error::Malformed {
+/// place: "H.264 sample" | "HEVC sample", .. }`: the decoder stays usable, and the packet's pts is reported lost (by
 /// `take_lost`) if no picture ever comes from it. Pictures that became ready before an
 /// error are still returned by `receive_picture`.
 pub trait VideoDecoder: Send {
     /// Sends a sample description's parameter sets (SPS and PPS NAL units, no start
-    /// codes) ahead of the next packet: where a track switches description, its parameter
+    /// codes; for HEVC the first list leads with the VPS) ahead of the next packet: where a track switches description, its parameter
     /// sets change at that sample.
     fn queue_parameter_sets(&mut self, sps: &[Vec<u8>], pps: &[Vec<u8>]);
 

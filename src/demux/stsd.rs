@@ -4,6 +4,8 @@ use super::boxes::{find, BoxIter};
 use super::bytes::{fourcc_str, Reader};
 use crate::codec::audio::asc::parse_asc;
 use crate::codec::h264::sps::Sps;
+use crate::codec::h265::hvcc::Hvcc;
+use crate::codec::h265::sps::Sps as HevcSps;
 use crate::error::{Error, Result};
 use crate::limits::MAX_SAMPLE_ENTRIES;
 use crate::media::{AudioCodec, AudioInfo, ParameterSets, PcmFormat, VideoCodec, VideoInfo};
@@ -36,12 +38,12 @@ pub fn parse_stsd(payload: &[u8], handler: &[u8; 4], place: &str, depth: usize) 
     match handler {
         b"vide" => {
             let mut info = parse_visual(&entry.kind, entry.payload, &entry_place, depth + 1)?;
-            if info.codec == VideoCodec::H264 {
+            if matches!(info.codec, VideoCodec::H264 | VideoCodec::Hevc) {
                 for (k, more) in entries.enumerate() {
                     let more = more?;
                     let p = format!("{place}/{}[{}]", more.name(), k + 2);
                     let v = parse_visual(&more.kind, more.payload, &p, depth + 1)?;
-                    info.more_parameter_sets.push(ParameterSets { sps: v.sps, pps: v.pps });
+                    info.more_parameter_sets.push(ParameterSets { vps: v.vps, sps: v.sps, pps: v.pps });
                 }
             }
             Ok(SampleEntry::Video(info))
@@ -79,7 +81,7 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
         let cplace = format!("{place}/{}", child.name());
         match &child.kind {
             b"avcC" => parse_avcc(child.payload, &cplace, &mut info)?,
-            b"hvcC" => parse_hvcc(child.payload, &mut info),
+            b"hvcC" => parse_hvcc(child.payload, &cplace, &mut info)?,
             b"vpcC" => parse_vpcc(child.payload, &mut info),
             b"pasp" => {
                 let mut pr = Reader::new(child.payload, &cplace);
@@ -237,23 +239,44 @@ pub fn apply_sps(info: &mut VideoInfo, sps_bytes: &[u8], place: &str) -> Result<
     Ok(())
 }
 
-fn parse_hvcc(payload: &[u8], info: &mut VideoInfo) {
-    // HEVCDecoderConfigurationRecord: general_profile_idc in byte 1, chroma in byte 16,
-    // bit depths in bytes 17 and 18. Only reported, never decoded.
-    if payload.len() >= 19 {
-        let profile = payload[1] & 0x1f;
-        info.profile_idc = Some(profile);
-        info.profile = Some(match profile {
-            1 => "Main".into(),
-            2 => "Main 10".into(),
-            3 => "Main Still Picture".into(),
-            4 => "Range Extensions".into(),
-            p => format!("profile {p}"),
-        });
-        info.level_idc = Some(payload[12] / 3);
-        info.chroma_format = chroma_name(payload[16] & 3).into();
-        info.bit_depth = (payload[17] & 7) + 8;
+/// `hvcC`: profile, level, chroma and bit depth from the record, then everything the
+/// first SPS says (cropped size, SAR, colour, range), which decoders honour.
+fn parse_hvcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
+    let h = Hvcc::parse(payload).map_err(|e| Error::malformed(place, e.to_string()))?;
+    info.profile_idc = Some(h.profile_idc);
+    info.profile = Some(crate::codec::h265::sps::profile_name(h.profile_idc));
+    // general_level_idc is level × 30; clipfit reports levels × 10 as for H.264.
+    info.level_idc = Some(h.level_idc / 3);
+    info.chroma_format = chroma_name(h.chroma_format_idc).into();
+    info.bit_depth = h.bit_depth_luma;
+    info.nal_length_size = h.nal_length_size;
+    (info.vps, info.sps, info.pps) = (h.vps, h.sps, h.pps);
+    // An hev1 record may list no SPS (in-band only); the sample entry's size stands then.
+    if let Some(sps) = info.sps.first().cloned() {
+        apply_hevc_sps(info, &sps, &format!("{place}/SPS"))?;
     }
+    Ok(())
+}
+
+/// Fills `info` from an HEVC SPS: profile, level, bit depth, chroma, SAR, range, colour
+/// (where `colr` was silent) and the size after the conformance window.
+pub fn apply_hevc_sps(info: &mut VideoInfo, sps_bytes: &[u8], place: &str) -> Result<()> {
+    let sps = HevcSps::parse(sps_bytes).map_err(|e| Error::malformed(place, e.to_string()))?;
+    info.profile_idc = Some(sps.profile_idc);
+    info.profile = Some(sps.profile_name());
+    info.level_idc = Some(sps.level_idc / 3);
+    info.bit_depth = sps.bit_depth_luma;
+    info.chroma_format = chroma_name(sps.chroma_format_idc).into();
+    if let Some(sar) = sps.sar {
+        info.sar = reduce(sar);
+    }
+    info.full_range |= sps.full_range;
+    if let Some((primaries, transfer, matrix)) = sps.color {
+        info.color.fill_from(crate::media::ColorInfo { primaries, transfer, matrix });
+    }
+    info.width = sps.width;
+    info.height = sps.height;
+    Ok(())
 }
 
 fn parse_vpcc(payload: &[u8], info: &mut VideoInfo) {

@@ -219,13 +219,16 @@ pub struct VideoInfo {
     /// True when a sample decoded after a keyframe is shown before it (an open GOP: its
     /// leading pictures refer to the previous GOP).
     pub open_gop: bool,
-    /// H.264 parameter sets from `avcC` (SPS list, PPS list), raw NAL payloads.
+    /// HEVC video parameter sets from `hvcC` (empty for other codecs).
+    #[serde(skip)]
+    pub vps: Vec<Vec<u8>>,
+    /// Parameter sets from `avcC` / `hvcC` (SPS list, PPS list), raw NAL units.
     #[serde(skip)]
     pub sps: Vec<Vec<u8>>,
     /// See `sps`.
     #[serde(skip)]
     pub pps: Vec<Vec<u8>>,
-    /// NAL length size from `avcC` (1, 2 or 4).
+    /// NAL length size from `avcC` / `hvcC` (1, 2 or 4).
     #[serde(skip)]
     pub nal_length_size: u8,
     /// Parameter sets of every sample description after the first, in `stsd` order: a
@@ -234,13 +237,24 @@ pub struct VideoInfo {
     pub more_parameter_sets: Vec<ParameterSets>,
 }
 
-/// The SPS and PPS NAL units of one H.264 sample description.
+/// The parameter set NAL units of one H.264 or HEVC sample description.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParameterSets {
+    /// VPS NAL units (HEVC only).
+    pub vps: Vec<Vec<u8>>,
     /// SPS NAL units.
     pub sps: Vec<Vec<u8>>,
     /// PPS NAL units.
     pub pps: Vec<Vec<u8>>,
+}
+
+impl ParameterSets {
+    /// Every parameter set in the order a decoder wants them (VPS, SPS, PPS): what
+    /// [`crate::codec::video::VideoDecoder::queue_parameter_sets`] takes as its first list
+    /// for HEVC, whose NAL headers say which is which.
+    pub fn leading(&self) -> Vec<Vec<u8>> {
+        self.vps.iter().chain(&self.sps).cloned().collect()
+    }
 }
 
 impl VideoInfo {
@@ -250,10 +264,10 @@ impl VideoInfo {
             if self.rotation % 180 == 90 { (self.height, self.width) } else { (self.width, self.height) };
     }
 
-    /// The SPS/PPS of sample description `desc` (0-based); `None` past the last one.
+    /// The parameter sets of sample description `desc` (0-based); `None` past the last one.
     pub fn parameter_sets(&self, desc: u32) -> Option<ParameterSets> {
         match desc {
-            0 => Some(ParameterSets { sps: self.sps.clone(), pps: self.pps.clone() }),
+            0 => Some(ParameterSets { vps: self.vps.clone(), sps: self.sps.clone(), pps: self.pps.clone() }),
             d => self.more_parameter_sets.get(d as usize - 1).cloned(),
         }
     }
@@ -287,6 +301,7 @@ impl VideoInfo {
             keyframes: 0,
             max_keyframe_interval: 0.0,
             open_gop: false,
+            vps: Vec::new(),
             sps: Vec::new(),
             pps: Vec::new(),
             nal_length_size: 4,

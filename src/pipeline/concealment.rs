@@ -53,8 +53,8 @@ impl Freeze {
 /// True for errors that mean "this sample's data is damaged", which are concealed;
 /// anything else (I/O, the fit, limits) still ends the conform.
 pub(super) fn is_damaged_picture(e: &Error) -> bool {
-    matches!(e, Error::Codec { stage: "H.264 decode", .. })
-        || matches!(e, Error::Malformed { place, .. } if place == "H.264 sample")
+    matches!(e, Error::Codec { stage: "H.264 decode" | "HEVC decode", .. })
+        || matches!(e, Error::Malformed { place, .. } if place == "H.264 sample" || place == "HEVC sample")
 }
 
 impl Concealment {

@@ -53,7 +53,7 @@ pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRe
     for (i, s) in samples.iter().enumerate() {
         if s.desc != desc {
             if let Some(sets) = info.parameter_sets(s.desc) {
-                dec.queue_parameter_sets(&sets.sps, &sets.pps);
+                dec.queue_parameter_sets(&sets.leading(), &sets.pps);
             }
             desc = s.desc;
         }

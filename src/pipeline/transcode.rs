@@ -305,7 +305,7 @@ fn decode_and_fit(
                         format!("a sample uses sample description {}, which is missing", s.desc + 1),
                     )
                 })?;
-                dec.queue_parameter_sets(&sets.sps, &sets.pps);
+                dec.queue_parameter_sets(&sets.leading(), &sets.pps);
                 decoder_desc = s.desc;
             }
             // The decoder never releases a picture before an earlier one still to be sent.
