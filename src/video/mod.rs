@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod fps;
 pub mod geometry;
+pub mod tonemap;
 mod plane;
 mod rotate;
 pub mod transform;
