@@ -331,10 +331,26 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "clipfit needs a video; for audio alone, add a picture in an editor first",
         )
     })?;
-    let hint = "clipfit decodes 8-bit 4:2:0 H.264 only; re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
+    let hint = "clipfit decodes H.264 (8-bit 4:2:0) and HEVC (Main, Main 10); re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
     match video.codec {
-        VideoCodec::H264 => {}
-        VideoCodec::Hevc => return Err(Error::unsupported("HEVC (H.265) video", hint)),
+        VideoCodec::H264 => {
+            if video.bit_depth != 8 {
+                return Err(Error::unsupported(format!("{}-bit H.264 video", video.bit_depth), hint));
+            }
+        }
+        VideoCodec::Hevc => {
+            if video.bit_depth > 10 || video.chroma_format != "4:2:0" {
+                return Err(Error::unsupported(
+                    format!(
+                        "HEVC {} ({}-bit {})",
+                        video.profile.as_deref().unwrap_or("range extensions"),
+                        video.bit_depth,
+                        video.chroma_format
+                    ),
+                    hint,
+                ));
+            }
+        }
         VideoCodec::Vp9 => return Err(Error::unsupported("VP9 video", hint)),
         VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
         VideoCodec::Av1 => return Err(Error::unsupported("AV1 video", hint)),
@@ -342,15 +358,28 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
         VideoCodec::ProRes => return Err(Error::unsupported("ProRes video", hint)),
         VideoCodec::Other => return Err(Error::unsupported(format!("'{}' video", video.fourcc), hint)),
     }
-    if video.bit_depth != 8 {
-        return Err(Error::unsupported(format!("{}-bit H.264 video", video.bit_depth), hint));
+    // HLG and PQ are tone-mapped to SDR BT.709 (video::tonemap). Dolby Vision decodes as
+    // its base layer where it has one: 8.4 is HLG, 8.1 and 7 are HDR10 (the RPU and the
+    // enhancement layer are dropped), 8.2 is SDR. Profile 5's base layer is in Dolby's
+    // own IPTPQc2 colour space, which nothing but a Dolby Vision decoder can show.
+    if let Some(dv) = video.hdr.dolby_vision {
+        if dv.profile == 5 || (dv.profile != 7 && dv.base_layer_compatibility == 0) {
+            return Err(Error::unsupported(
+                format!("Dolby Vision profile {} video (no HDR10, HLG or SDR base layer)", dv.name()),
+                "export it again as HDR10, HLG or SDR (e.g. share it from the Photos app with \"Most Compatible\", \
+                 or transcode it in an editor that reads Dolby Vision)",
+            ));
+        }
     }
-    if !video.color.is_sdr_709_compatible() {
-        return Err(Error::unsupported(
-            format!("{} (HDR or wide-gamut) video", video.color.describe()),
-            "clipfit does not tone-map HDR to SDR yet: export SDR from the camera app or an editor (on iPhone: \
-             Settings > Camera > Record Video > HDR Video off)",
-        ));
+    if video.color.transfer == 16 || video.color.transfer == 18 {
+        // Tone mapping starts from BT.2020 or P3 pictures; HDR transfers over other
+        // primaries are not made by any camera.
+        if !matches!(video.color.primaries, 1 | 2 | 9 | 11 | 12) {
+            return Err(Error::unsupported(
+                format!("{} (HDR with unusual primaries) video", video.color.describe()),
+                "export SDR from the camera app or an editor",
+            ));
+        }
     }
     if video.interlaced {
         return Err(Error::unsupported(
@@ -359,7 +388,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
         ));
     }
     if video.chroma_format != "4:2:0" {
-        return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
+        return Err(Error::unsupported(format!("{:?} with {} chroma", video.codec, video.chroma_format), hint));
     }
     if video.width == 0
         || video.height == 0

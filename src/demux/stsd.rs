@@ -97,6 +97,19 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
             _ => {}
         }
     }
+    // Dolby Vision streams may leave `colr` and the VUI silent: their base layer's
+    // compatibility id still says what it is (1 HDR10, 2 SDR BT.709, 4 HLG).
+    if let Some(dv) = info.hdr.dolby_vision {
+        let implied = match dv.base_layer_compatibility {
+            1 | 6 => Some(crate::media::ColorInfo { primaries: 9, transfer: 16, matrix: 9 }),
+            2 => Some(crate::media::ColorInfo { primaries: 1, transfer: 1, matrix: 1 }),
+            4 => Some(crate::media::ColorInfo { primaries: 9, transfer: 18, matrix: 9 }),
+            _ => None,
+        };
+        if let Some(c) = implied {
+            info.color.fill_from(c);
+        }
+    }
     // The SPS VUI is what decoders honour; pasp only fills in when the VUI is silent.
     if info.sar == (1, 1) {
         if let Some(p) = pasp {

@@ -25,13 +25,16 @@ use super::concealment::{is_damaged_picture, Concealment, Freeze};
 use super::segments::{PresentedTimes, Segment};
 use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
+use crate::codec::h265::rusty::is_hevc_idr_sample;
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
 use crate::codec::video::{open_decoder, Decoded, DecoderKind, Packet, VideoDecoder};
 use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
-use crate::media::{Frame, FrameRef, VideoInfo, Warning};
+use crate::media::color::HdrInfo;
+use crate::media::{ColorInfo, Frame, FrameRef, VideoCodec, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
+use crate::video::tonemap::ToneMap;
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
 /// Fitted frames (3 MB at 1080x1920) queued between a worker's decode thread and its
@@ -256,8 +259,14 @@ fn decode_and_fit(
     fitted: Sender<Fitted>,
     spares: Receiver<Frame>,
 ) -> Result<()> {
-    let transformer = Transformer::new(&job.geometry)?;
-    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false, shown: 0 };
+    let colour = ColourStage::for_video(&job.video);
+    let mut geometry = job.geometry.clone();
+    if colour.tone_map.is_some() {
+        // The tone map's table already maps full range to limited.
+        geometry.full_range = false;
+    }
+    let transformer = Transformer::new(&geometry)?;
+    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false, shown: 0, colour };
     let mut decoder: Option<Box<dyn VideoDecoder>> = None;
     // The sample description whose parameter sets the decoder has.
     let mut decoder_desc = 0;
@@ -285,7 +294,7 @@ fn decode_and_fit(
             let pts = job.times.pts[i];
             if !started {
                 started = true;
-                if decoder.is_some() && is_idr_sample(&buf, job.video.nal_length_size) {
+                if decoder.is_some() && starts_clean(&job.video, &buf) {
                     // The segment starts at a clean keyframe: every earlier frame belongs
                     // to the segment before it.
                     sink.next = Some((pts, index, out.clone()));
@@ -367,16 +376,59 @@ fn drain(
     Ok(())
 }
 
-/// Fits every picture the decoder has ready, straight from its buffer.
+/// True when `sample` starts a clean decode (an IDR picture), so a decoder can go on into
+/// it from the previous segment.
+fn starts_clean(video: &VideoInfo, sample: &[u8]) -> bool {
+    match video.codec {
+        VideoCodec::Hevc => is_hevc_idr_sample(sample, video.nal_length_size),
+        _ => is_idr_sample(sample, video.nal_length_size),
+    }
+}
+
+/// How pictures become the fit's 8-bit 4:2:0 BT.709 input.
+struct ColourStage {
+    /// HDR (or wide-gamut) sources: the stream's tone map / conversion table.
+    tone_map: Option<ToneMap>,
+    /// The source's colour, for a table built on first need (10-bit or 4:2:2 SDR).
+    source: (ColorInfo, HdrInfo, bool),
+    /// The converted picture, reused.
+    scratch: Frame,
+}
+
+impl ColourStage {
+    fn for_video(video: &VideoInfo) -> ColourStage {
+        let tone_map = (!video.color.is_sdr_709_compatible())
+            .then(|| ToneMap::build(&video.color, Some(&video.hdr), video.full_range));
+        ColourStage { tone_map, source: (video.color, video.hdr, video.full_range), scratch: Frame::black(2, 2) }
+    }
+}
+
+/// Fits every picture the decoder has ready, straight from its buffer when it is 8-bit
+/// 4:2:0 SDR BT.709, else through the colour stage's table.
 fn put_pictures(dec: &mut dyn VideoDecoder, sink: &mut FitSink) -> Result<()> {
     while let Some(picture) = dec.receive_picture() {
-        let frame = picture.as_i420().ok_or_else(|| {
-            Error::unsupported(
-                format!("{}-bit {:?} pictures", picture.bit_depth(), picture.chroma),
-                "re-export the video as 8-bit 4:2:0 (yuv420p)",
-            )
-        })?;
-        sink.put(frame)?;
+        if sink.colour.tone_map.is_none() {
+            if let Some(frame) = picture.as_i420() {
+                sink.put(frame)?;
+                continue;
+            }
+        }
+        let colour = &mut sink.colour;
+        let (color, hdr, full_range) = colour.source;
+        // SDR pictures in another format (10-bit, 4:2:2): the same table without the
+        // tone curve does the depth, chroma and range conversion. A full-range 8-bit
+        // source converted here is limited afterwards, so the fit must not convert again.
+        let map = colour.tone_map.get_or_insert_with(|| ToneMap::build(&color, Some(&hdr), full_range));
+        let mut frame = std::mem::replace(&mut colour.scratch, Frame::black(2, 2));
+        map.apply(&picture, &mut frame)?;
+        if full_range && sink.transformer.plan().full_range {
+            let mut plan = sink.transformer.plan().clone();
+            plan.full_range = false;
+            sink.transformer = Transformer::new(&plan)?;
+        }
+        let result = sink.put(frame.view());
+        sink.colour.scratch = frame;
+        result?;
     }
     Ok(())
 }
@@ -396,6 +448,8 @@ struct FitSink {
     gone: bool,
     /// Frames fitted so far.
     shown: u64,
+    /// Conversion of pictures that are not 8-bit 4:2:0 SDR BT.709.
+    colour: ColourStage,
 }
 
 impl FitSink {

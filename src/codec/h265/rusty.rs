@@ -144,6 +144,13 @@ fn sample_nals(sample: &[u8], length_size: u8) -> Option<Vec<&[u8]>> {
     Some(out)
 }
 
+/// True when a length-prefixed sample holds an IDR picture (NAL types 19, 20) of the base
+/// layer: a decoder may go on into it, nothing before it is referenced.
+pub fn is_hevc_idr_sample(sample: &[u8], length_size: u8) -> bool {
+    sample_nals(sample, length_size)
+        .is_some_and(|nals| nals.iter().any(|n| layer_id(n) == 0 && matches!(nal_type(n), 19 | 20)))
+}
+
 /// True for the NAL units the base-layer decode needs.
 fn is_base_layer(nal: &[u8]) -> bool {
     layer_id(nal) == 0 && !matches!(nal_type(nal), NAL_DOVI_RPU | NAL_DOVI_EL)
