@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::codec::video::{open_decoder, DecoderKind, Packet, VideoDecoder};
+use crate::codec::video::{open_decoder, DecoderKind, Packet, Picture, VideoDecoder};
 use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::FrameRef;
@@ -26,6 +26,20 @@ pub struct TrackDecode {
 /// decode errors are counted, not returned; anything else (no video track, an unsupported
 /// format) is an error.
 pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRef<'_>)) -> Result<TrackDecode> {
+    decode_track_pictures(path, kind, |p| {
+        let f = p.as_i420().ok_or_else(|| Error::unsupported("a picture that is not 8-bit 4:2:0", "-"))?;
+        each(f);
+        Ok(())
+    })
+}
+
+/// Like [`decode_track`] for pictures in any format (10-bit HEVC, say); an error from
+/// `each` ends the decode.
+pub fn decode_track_pictures(
+    path: &Path,
+    kind: DecoderKind,
+    mut each: impl FnMut(&Picture<'_>) -> Result<()>,
+) -> Result<TrackDecode> {
     let mut demux = Mp4Demuxer::open(path)?;
     let index = demux.info().video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let info = demux.info().video().cloned().ok_or_else(|| Error::Invalid("no video track".into()))?;
@@ -41,8 +55,7 @@ pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRe
     let mut out = TrackDecode::default();
     let mut take = |dec: &mut dyn VideoDecoder, out: &mut TrackDecode| -> Result<()> {
         while let Some(p) = dec.receive_picture() {
-            let f = p.as_i420().ok_or_else(|| Error::unsupported("a picture that is not 8-bit 4:2:0", "-"))?;
-            each(f);
+            each(&p)?;
             out.pictures += 1;
         }
         out.lost += dec.take_lost().len();

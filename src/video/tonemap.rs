@@ -136,11 +136,11 @@ fn mul(m: &[[f64; 3]; 3], v: [f64; 3]) -> [f64; 3] {
 
 /// Soft gamut compression (after the ACES reference gamut compressor): each channel's
 /// distance from the achromatic axis (the largest channel) is left alone below
-/// `THRESHOLD` and compressed above it so that the farthest source colour (`LIMITS`, per
+/// `THRESHOLD` (90 % of the way to the boundary) and compressed above it so that the farthest source colour (`LIMITS`, per
 /// channel: BT.2020's green, red and blue primaries seen from BT.709) lands exactly on
 /// the BT.709 boundary. Hue order is kept; nothing is clipped to a primary.
 pub fn compress_gamut(rgb: [f64; 3]) -> [f64; 3] {
-    const THRESHOLD: f64 = 0.8;
+    const THRESHOLD: f64 = 0.9;
     const LIMITS: [f64; 3] = [1.52, 1.08, 1.09];
     const POWER: f64 = 1.2;
     let ach = rgb[0].max(rgb[1]).max(rgb[2]);

@@ -5,6 +5,7 @@ mod conform;
 mod decoders;
 mod fuzz_regressions;
 mod helpers;
+mod hevc;
 mod http_server;
 mod malformed;
 mod probe_vs_ffprobe;
