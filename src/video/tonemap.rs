@@ -11,10 +11,10 @@
 //!   peak (mastering display / content light level metadata; 1000 cd/m² for HLG) to SDR
 //!   white, hue kept by scaling R, G and B alike
 //! → BT.2408 reference white (203 cd/m², HLG 75%) becomes SDR 100%
-//! → BT.2020 → BT.709 primaries, then gamut compression toward the achromatic axis
-//!   (the ACES reference gamut compressor's soft knee) instead of clipping to neon
-//! → BT.1886 inverse (gamma 1/2.4: the conversion is display-referred) → Y'CbCr BT.709,
-//!   limited range, in fractional 8-bit code values
+//! → BT.2020 → BT.709 primaries, BT.1886 inverse (gamma 1/2.4: the conversion is
+//!   display-referred), then gamut compression toward the achromatic axis (the ACES
+//!   reference gamut compressor's soft knee) instead of clipping to neon
+//! → Y'CbCr BT.709, limited range, in fractional 8-bit code values
 //! ```
 //!
 //! Per pixel the table is interpolated trilinearly and the result dithered to 8 bits with
@@ -134,14 +134,17 @@ fn mul(m: &[[f64; 3]; 3], v: [f64; 3]) -> [f64; 3] {
     [0, 1, 2].map(|i| m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2])
 }
 
-/// Soft gamut compression (after the ACES reference gamut compressor): each channel's
-/// distance from the achromatic axis (the largest channel) is left alone below
-/// `THRESHOLD` (90 % of the way to the boundary) and compressed above it so that the farthest source colour (`LIMITS`, per
-/// channel: BT.2020's green, red and blue primaries seen from BT.709) lands exactly on
-/// the BT.709 boundary. Hue order is kept; nothing is clipped to a primary.
+/// Soft gamut compression (after the ACES reference gamut compressor), on BT.709 R'G'B'
+/// already gamma-encoded (sign kept for negatives): each channel's distance from the
+/// achromatic axis (the largest channel) is left alone below `THRESHOLD` and compressed
+/// above it so that the farthest source colour (`LIMITS`, per channel: BT.2020's green,
+/// red and blue primaries seen from BT.709) lands exactly on the BT.709 boundary. Hue
+/// order is kept; nothing is clipped to a primary. Working after the gamma matters: in
+/// linear light, the few per cent a soft knee moves a near-zero channel become a
+/// quarter of the signal once encoded, and saturated colours turn pastel.
 pub fn compress_gamut(rgb: [f64; 3]) -> [f64; 3] {
-    const THRESHOLD: f64 = 0.9;
-    const LIMITS: [f64; 3] = [1.52, 1.08, 1.09];
+    const THRESHOLD: f64 = 0.95;
+    const LIMITS: [f64; 3] = [1.76, 1.34, 1.36];
     const POWER: f64 = 1.2;
     let ach = rgb[0].max(rgb[1]).max(rgb[2]);
     if ach <= 0.0 {
@@ -391,16 +394,22 @@ fn node(transfer: Transfer, rgb: [f64; 3], src_peak: f64, gamut: Option<&[[f64; 
     let m = light[0].max(light[1]).max(light[2]);
     let gain = if m > 0.0 { bt2390_eetf(m, src_peak, REFERENCE_WHITE) / m } else { 0.0 };
     let rel = light.map(|c| (c * gain / REFERENCE_WHITE).max(0.0));
-    let rgb709 = match gamut {
-        Some(matrix) => compress_gamut(mul(matrix, rel)),
-        None => rel,
-    };
     // BT.1886 inverse with black at 0: display-referred to the SDR signal.
-    let [r, g, b] = rgb709.map(|c| c.clamp(0.0, 1.0).powf(1.0 / 2.4));
+    let [r, g, b] = match gamut {
+        Some(matrix) => compress_gamut(encode(mul(matrix, rel))),
+        None => encode(rel),
+    }
+    .map(|c| c.clamp(0.0, 1.0));
     let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     let cb = (b - y) / 1.8556;
     let cr = (r - y) / 1.5748;
     [(16.0 + 219.0 * y) as f32, (128.0 + 224.0 * cb) as f32, (128.0 + 224.0 * cr) as f32]
+}
+
+/// BT.1886 inverse (gamma 1/2.4, black 0), sign kept so that out-of-gamut negatives stay
+/// measurable for the gamut compression.
+fn encode(rgb: [f64; 3]) -> [f64; 3] {
+    rgb.map(|c| c.signum() * c.abs().powf(1.0 / 2.4))
 }
 
 /// 8x8 Bayer thresholds, 0..64.
@@ -473,15 +482,17 @@ mod tests {
     #[test]
     fn gamut_compression_keeps_in_gamut_colours_and_lands_primaries_inside() {
         assert_eq!(compress_gamut([0.5, 0.4, 0.3]), [0.5, 0.4, 0.3]);
+        // BT.709's own primaries move by a hair only.
+        assert!(compress_gamut([1.0, 0.0, 0.0]).iter().all(|&c| c <= 1.0 && c < 0.03 || c == 1.0));
         for p in [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] {
-            let c = compress_gamut(mul(&BT2020_TO_709, p));
+            let c = compress_gamut(encode(mul(&BT2020_TO_709, p)));
             assert!(c.iter().all(|&v| v >= -1e-3), "{p:?} → {c:?}");
         }
         // Compression, not clipping: a slightly out-of-gamut green keeps some red/blue
         // difference from a more out-of-gamut one.
-        let a = compress_gamut(mul(&BT2020_TO_709, [0.2, 1.0, 0.2]));
-        let b = compress_gamut(mul(&BT2020_TO_709, [0.0, 1.0, 0.0]));
-        assert!(a[0] > b[0] + 0.01, "{a:?} {b:?}");
+        let a = compress_gamut(encode(mul(&BT2020_TO_709, [0.15, 1.0, 0.15])));
+        let b = compress_gamut(encode(mul(&BT2020_TO_709, [0.0, 1.0, 0.0])));
+        assert!(a[0] + a[2] > b[0] + b[2] + 0.01, "{a:?} {b:?}");
     }
 
     fn hlg() -> ColorInfo {

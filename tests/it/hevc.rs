@@ -191,7 +191,7 @@ fn hlg_and_pq_become_sdr_like_ffmpegs_tone_map_not_a_relabelled_grey() {
             "{name}: SSIM vs FFmpeg tone map {s_ours:.4} (relabelled {s_relabelled:.4}); colourfulness ours {c_ours:.1} \
              ref {c_ref:.1} relabelled {c_rel:.1}; luma contrast ours {y_ours:.1} ref {y_ref:.1} relabelled {y_rel:.1}"
         );
-        assert!(s_ours >= 0.80, "{name}: SSIM {s_ours}");
+        assert!(s_ours >= 0.85, "{name}: SSIM {s_ours}");
         assert!(s_ours > s_relabelled, "{name}: no closer to the tone-mapped reference than a relabelling");
         // Colour and contrast of the reference, give or take, and clearly more than HDR
         // code values shown as BT.709.
