@@ -46,6 +46,21 @@ for t in "${targets[@]}"; do
         [ -e "$out" ] || ffmpeg -v error -i "$f" -map 0:v:0 -c copy -frames:v 12 -bsf:v h264_mp4toannexb -f h264 "$out" || rm -f "$out"
       done
       args=(-rss_limit_mb=1024 -timeout=20 -max_len=262144) ;;
+    h265_sps)
+      # Annex-B HEVC streams and the HEVC fixtures (hvcC, samples).
+      seed "$t" ../testdata/hevc*.mp4 ../testdata/hevc*.mov
+      for f in ../testdata/hevc.mp4 ../testdata/hevc_hlg.mp4; do
+        out="corpus/$t/$(basename "$f").hevc"
+        [ -e "$out" ] || ffmpeg -v error -i "$f" -map 0:v:0 -c copy -frames:v 2 -bsf:v hevc_mp4toannexb -f hevc "$out" || rm -f "$out"
+      done
+      args=(-rss_limit_mb=1024 -timeout=10 -max_len=65536) ;;
+    h265_decode)
+      # Annex-B streams: the first frames of each HEVC fixture (8 and 10-bit, B-frames).
+      for f in ../testdata/hevc.mp4 ../testdata/hevc_main_hvc1.mp4 ../testdata/hevc_main10_hev1.mp4 ../testdata/hevc_hlg.mp4 ../testdata/hevc_rotated.mov; do
+        out="corpus/$t/$(basename "$f").hevc"
+        [ -e "$out" ] || ffmpeg -v error -i "$f" -map 0:v:0 -c copy -frames:v 12 -bsf:v hevc_mp4toannexb -f hevc "$out" || rm -f "$out"
+      done
+      args=(-rss_limit_mb=1024 -timeout=20 -max_len=262144) ;;
     fragments)
       # The harness puts a real init segment first: seed with the fragment part of each
       # fragmented fixture (from the first styp/sidx/moof on).

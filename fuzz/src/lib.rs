@@ -212,3 +212,86 @@ fn access_units(data: &[u8]) -> Vec<Vec<u8>> {
     units.push(au);
     units
 }
+
+/// HEVC parameter parsing: `data` as an SPS NAL unit, as an `hvcC` record, and as an
+/// Annex-B stream whose SPS units are parsed too. Besides not panicking, a parsed SPS
+/// must describe a picture inside its coded size.
+pub fn h265_sps(data: &[u8]) {
+    use clipfit::codec::h265::{hvcc::Hvcc, sps::Sps};
+    let check = |nal: &[u8]| {
+        if let Ok(sps) = Sps::parse(nal) {
+            assert!(sps.width > 0 && sps.width <= sps.coded_width && sps.height <= sps.coded_height);
+            assert!((8..=16).contains(&sps.bit_depth_luma) && sps.chroma_format_idc <= 3);
+        }
+    };
+    check(data);
+    if let Ok(h) = Hvcc::parse(data) {
+        assert!(matches!(h.nal_length_size, 1 | 2 | 4));
+        h.sps.iter().for_each(|s| check(s));
+    }
+    for nal in annexb::annexb_nals(data) {
+        check(nal);
+    }
+}
+
+/// HEVC decoding: `data` is an Annex-B HEVC stream (parameter sets in-band), split into
+/// access units, length-prefixed as in an MP4 and fed to the `rusty_h265` backend. The
+/// pictures that come out must be in presentation order with consistent plane sizes.
+pub fn h265_decode(data: &[u8]) {
+    use clipfit::codec::h265::rusty::RustyH265Decoder;
+    use clipfit::codec::video::{Packet, Planes, VideoDecoder};
+    use clipfit::media::{VideoCodec, VideoInfo};
+    if data.len() > DECODE_MAX_INPUT {
+        return;
+    }
+    let info = VideoInfo { nal_length_size: 4, ..VideoInfo::new(VideoCodec::Hevc, "hvc1", 64, 64) };
+    let Ok(mut dec) = RustyH265Decoder::new(&info) else { return };
+    let mut last = f64::MIN;
+    let mut check = |dec: &mut RustyH265Decoder| {
+        while let Some(p) = dec.receive_picture() {
+            assert!(p.pts >= last, "presentation order: {} after {last}", p.pts);
+            last = p.pts;
+            let (w, h) = (p.width as usize, p.height as usize);
+            let (cw, ch) = p.chroma.chroma_size(p.width, p.height);
+            let fits = |len: usize, stride: usize, cols: usize, rows: usize| stride >= cols && len >= stride * (rows - 1) + cols;
+            match p.planes {
+                Planes::U8 { y, u, v } => assert!(fits(y.data.len(), y.stride, w, h) && fits(u.data.len(), u.stride, cw, ch) && fits(v.data.len(), v.stride, cw, ch)),
+                Planes::U16 { y, u, v, bit_depth } => {
+                    assert!((9..=16).contains(&bit_depth));
+                    assert!(fits(y.data.len(), y.stride, w, h) && fits(u.data.len(), u.stride, cw, ch) && fits(v.data.len(), v.stride, cw, ch));
+                }
+            }
+        }
+    };
+    for (i, au) in hevc_access_units(data).iter().enumerate() {
+        let pts = i as f64;
+        let _ = dec.send_packet(Packet { data: au, pts, upcoming: Some(pts + 1.0) });
+        check(&mut dec);
+    }
+    let _ = dec.flush();
+    check(&mut dec);
+    let _ = dec.take_lost();
+}
+
+/// Splits an Annex-B HEVC stream into length-prefixed access units: a new one starts at
+/// each slice segment that begins a picture (first_slice_segment_in_pic_flag, the top bit
+/// after the two-byte header) and at each VPS/SPS/PPS/AUD/prefix SEI after a slice.
+fn hevc_access_units(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut units: Vec<Vec<u8>> = Vec::new();
+    let mut cur = Vec::new();
+    let mut has_slice = false;
+    for nal in annexb::annexb_nals(data) {
+        let t = nal.first().map_or(0xff, |b| (b >> 1) & 0x3f);
+        let vcl = t < 32;
+        let starts_picture = vcl && nal.get(2).is_some_and(|b| b & 0x80 != 0);
+        if has_slice && (starts_picture || matches!(t, 32..=35 | 39)) {
+            units.push(std::mem::take(&mut cur));
+            has_slice = false;
+        }
+        has_slice |= vcl;
+        cur.extend_from_slice(&(nal.len() as u32).to_be_bytes());
+        cur.extend_from_slice(nal);
+    }
+    units.push(cur);
+    units
+}
