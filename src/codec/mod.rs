@@ -3,4 +3,5 @@
 
 pub mod audio;
 pub mod h264;
+pub(crate) mod reorder;
 pub mod video;
