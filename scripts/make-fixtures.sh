@@ -58,8 +58,18 @@ $FF -f lavfi -i "$(src 320x180 30 1)" -f lavfi -i "$(tone 48000 1)" -c:v libx265
   -x265-params log-level=none -tag:v hvc1 -c:a aac -b:a 64k hevc_rotated_tmp.mov
 # (FFmpeg 5 writes the rotation only when copying, as for rotated.mp4 above.)
 $FF -i hevc_rotated_tmp.mov -c copy -tag:v hvc1 -metadata:s:v:0 rotate=270 hevc_rotated.mov && rm hevc_rotated_tmp.mov
-# 10-bit H.264 (unsupported).
+# High 10 H.264 (decoded by rust_h264, dithered to 8 bits).
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le h264_10bit.mp4
+# High 4:2:2 10-bit H.264 with B-frames (broadcast/camera exports), and High 4:4:4
+# (no decoder here reads it: refused by name).
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv422p10le h264_422_10bit.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv444p h264_444.mp4
+# Interlaced H.264 (MBAFF, top field first), 640x360 at 25 frames/s = 50 fields/s: the
+# test pattern moves each field, as a camcorder's 1080i50 does. Made at 50 fps progressive
+# and woven into fields so the two fields really are 1/50 s apart.
+$FF -f lavfi -i "$(src 640x360 50 2)" -vf "tinterlace=mode=interleave_top,setfield=tff" \
+  -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -pix_fmt yuv420p -b:v 1500k \
+  h264_interlaced.mp4
 # AC-3 audio (unsupported audio), 5.1.
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 48000 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a ac3 -ac 6 ac3.mp4

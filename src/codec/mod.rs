@@ -4,4 +4,5 @@
 pub mod audio;
 pub mod h264;
 pub mod h265;
+pub(crate) mod reorder;
 pub mod video;

@@ -31,9 +31,10 @@ use crate::codec::video::{open_decoder, Decoded, DecoderKind, Packet, VideoDecod
 use crate::demux::{Mp4Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
-use crate::media::color::HdrInfo;
-use crate::media::{ColorInfo, Frame, FrameRef, VideoCodec, VideoInfo, Warning};
+use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
+use crate::video::convert::Converter;
+use crate::video::deinterlace::{Deinterlacer, FieldOrder};
 use crate::video::tonemap::ToneMap;
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
@@ -259,14 +260,26 @@ fn decode_and_fit(
     fitted: Sender<Fitted>,
     spares: Receiver<Frame>,
 ) -> Result<()> {
-    let colour = ColourStage::for_video(&job.video);
+    let tone_map = ToneMap::needed_for(&job.video);
     let mut geometry = job.geometry.clone();
-    if colour.tone_map.is_some() {
+    if tone_map.is_some() {
         // The tone map's table already maps full range to limited.
         geometry.full_range = false;
     }
     let transformer = Transformer::new(&geometry)?;
-    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false, shown: 0, colour };
+    let deinterlacer = job.video.interlaced.then(|| Deinterlacer::new(FieldOrder::default()));
+    let mut sink = FitSink {
+        transformer,
+        fitted,
+        spares,
+        open: false,
+        next: None,
+        gone: false,
+        shown: 0,
+        converter: None,
+        deinterlacer,
+        tone_map: tone_map.map(|t| (t, Frame::black(2, 2))),
+    };
     let mut decoder: Option<Box<dyn VideoDecoder>> = None;
     // The sample description whose parameter sets the decoder has.
     let mut decoder_desc = 0;
@@ -363,6 +376,7 @@ fn drain(
     let Some(mut dec) = decoder.take() else { return Ok(()) };
     dec.flush()?;
     put_pictures(dec.as_mut(), sink)?;
+    sink.finish_fields()?;
     let lead_in = on_first && sink.shown == 0;
     for p in dec.take_lost() {
         job.concealment.lost(freeze, p, lead_in)?;
@@ -385,49 +399,21 @@ fn starts_clean(video: &VideoInfo, sample: &[u8]) -> bool {
     }
 }
 
-/// How pictures become the fit's 8-bit 4:2:0 BT.709 input.
-struct ColourStage {
-    /// HDR (or wide-gamut) sources: the stream's tone map / conversion table.
-    tone_map: Option<ToneMap>,
-    /// The source's colour, for a table built on first need (10-bit or 4:2:2 SDR).
-    source: (ColorInfo, HdrInfo, bool),
-    /// The converted picture, reused.
-    scratch: Frame,
-}
-
-impl ColourStage {
-    fn for_video(video: &VideoInfo) -> ColourStage {
-        let tone_map = (!video.color.is_sdr_709_compatible())
-            .then(|| ToneMap::build(&video.color, Some(&video.hdr), video.full_range));
-        ColourStage { tone_map, source: (video.color, video.hdr, video.full_range), scratch: Frame::black(2, 2) }
-    }
-}
-
-/// Fits every picture the decoder has ready, straight from its buffer when it is 8-bit
-/// 4:2:0 SDR BT.709, else through the colour stage's table.
+/// Fits every picture the decoder has ready: HDR and wide-gamut pictures through the
+/// stream's tone map, others straight from the decoder's buffer (8-bit 4:2:0) or through
+/// the sink's converter (other formats).
 fn put_pictures(dec: &mut dyn VideoDecoder, sink: &mut FitSink) -> Result<()> {
     while let Some(picture) = dec.receive_picture() {
-        if sink.colour.tone_map.is_none() {
-            if let Some(frame) = picture.as_i420() {
-                sink.put(frame)?;
-                continue;
-            }
+        if let Some((map, mut frame)) = sink.tone_map.take() {
+            let result = map.apply(&picture, &mut frame).and_then(|()| sink.put(frame.view()));
+            sink.tone_map = Some((map, frame));
+            result?;
+            continue;
         }
-        let colour = &mut sink.colour;
-        let (color, hdr, full_range) = colour.source;
-        // SDR pictures in another format (10-bit, 4:2:2): the same table without the
-        // tone curve does the depth, chroma and range conversion. A full-range 8-bit
-        // source converted here is limited afterwards, so the fit must not convert again.
-        let map = colour.tone_map.get_or_insert_with(|| ToneMap::build(&color, Some(&hdr), full_range));
-        let mut frame = std::mem::replace(&mut colour.scratch, Frame::black(2, 2));
-        map.apply(&picture, &mut frame)?;
-        if full_range && sink.transformer.plan().full_range {
-            let mut plan = sink.transformer.plan().clone();
-            plan.full_range = false;
-            sink.transformer = Transformer::new(&plan)?;
-        }
-        let result = sink.put(frame.view());
-        sink.colour.scratch = frame;
+        // Taken out for the call: the frame may borrow it while the sink is written.
+        let mut converter = sink.converter.take().unwrap_or_default();
+        let result = converter.to_i420(&picture).and_then(|frame| sink.put(frame));
+        sink.converter = Some(converter);
         result?;
     }
     Ok(())
@@ -448,8 +434,12 @@ struct FitSink {
     gone: bool,
     /// Frames fitted so far.
     shown: u64,
-    /// Conversion of pictures that are not 8-bit 4:2:0 SDR BT.709.
-    colour: ColourStage,
+    /// Narrows 10-bit and 4:2:2/4:4:4 pictures to the fit's 8-bit 4:2:0.
+    converter: Option<Converter>,
+    /// Rebuilds interlaced frames as progressive ones before the fit (interlaced input).
+    deinterlacer: Option<Deinterlacer>,
+    /// HDR or wide-gamut input: the stream's table to SDR BT.709 and its output frame.
+    tone_map: Option<(ToneMap, Frame)>,
 }
 
 impl FitSink {
@@ -472,8 +462,25 @@ impl FitSink {
         }
     }
 
-    /// Fits one frame (frames come in presentation order) and sends it on.
+    /// Takes one decoded frame (frames come in presentation order), deinterlaced first if
+    /// the stream is interlaced (which delays it by one frame).
     fn put(&mut self, frame: FrameRef<'_>) -> Result<()> {
+        let Some(mut fields) = self.deinterlacer.take() else { return self.fit(frame) };
+        let result = fields.push(frame).map_or(Ok(()), |progressive| self.fit(progressive));
+        self.deinterlacer = Some(fields);
+        result
+    }
+
+    /// Fits the frame the deinterlacer still holds: the decoder has given its last one.
+    fn finish_fields(&mut self) -> Result<()> {
+        let Some(mut fields) = self.deinterlacer.take() else { return Ok(()) };
+        let result = fields.finish().map_or(Ok(()), |progressive| self.fit(progressive));
+        self.deinterlacer = Some(fields);
+        result
+    }
+
+    /// Fits one progressive frame and sends it on.
+    fn fit(&mut self, frame: FrameRef<'_>) -> Result<()> {
         if self.gone {
             return Ok(());
         }

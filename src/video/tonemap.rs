@@ -232,6 +232,12 @@ impl ToneMap {
         }
     }
 
+    /// The table the fit needs for `video`, when its colour is not SDR BT.709: HDR is
+    /// tone-mapped, SDR in a wider gamut (BT.2020, P3) only converted.
+    pub fn needed_for(video: &crate::media::VideoInfo) -> Option<ToneMap> {
+        (!video.color.is_sdr_709_compatible()).then(|| Self::build(&video.color, Some(&video.hdr), video.full_range))
+    }
+
     /// Like [`ToneMap::for_stream`] for full- or limited-range input, and for SDR input
     /// too (then only gamut and bit depth are converted): any source colour to 8-bit
     /// limited BT.709.
