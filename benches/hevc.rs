@@ -68,7 +68,16 @@ fn decode(c: &mut Criterion) {
             read(&make(
                 dir.path(),
                 "hlg",
-                &["-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc"],
+                &[
+                    "-pix_fmt",
+                    "yuv420p10le",
+                    "-color_primaries",
+                    "bt2020",
+                    "-color_trc",
+                    "arib-std-b67",
+                    "-colorspace",
+                    "bt2020nc",
+                ],
             )),
         ),
     ];

@@ -154,8 +154,8 @@ pub fn h264_decode(data: &[u8]) {
     use clipfit::codec::h264::rust_h264::RustH264Decoder;
     use clipfit::codec::h264::rusty::RustyDecoder;
     use clipfit::codec::video::{Packet, VideoDecoder};
-    use clipfit::video::convert::Converter;
     use clipfit::media::{VideoCodec, VideoInfo};
+    use clipfit::video::convert::Converter;
     if data.len() > DECODE_MAX_INPUT {
         return;
     }
@@ -194,11 +194,9 @@ pub fn h264_decode(data: &[u8]) {
             check(&mut rust, &mut last_2);
         }
     }
-    for (dec, last) in [
-        (&mut openh264 as &mut dyn VideoDecoder, &mut last_o),
-        (&mut rusty, &mut last_r),
-        (&mut rust, &mut last_2),
-    ] {
+    for (dec, last) in
+        [(&mut openh264 as &mut dyn VideoDecoder, &mut last_o), (&mut rusty, &mut last_r), (&mut rust, &mut last_2)]
+    {
         let _ = dec.flush();
         check(dec, last);
         let _ = dec.take_lost();
@@ -270,12 +268,22 @@ pub fn h265_decode(data: &[u8]) {
             last = p.pts;
             let (w, h) = (p.width as usize, p.height as usize);
             let (cw, ch) = p.chroma.chroma_size(p.width, p.height);
-            let fits = |len: usize, stride: usize, cols: usize, rows: usize| stride >= cols && len >= stride * (rows - 1) + cols;
+            let fits = |len: usize, stride: usize, cols: usize, rows: usize| {
+                stride >= cols && len >= stride * (rows - 1) + cols
+            };
             match p.planes {
-                Planes::U8 { y, u, v } => assert!(fits(y.data.len(), y.stride, w, h) && fits(u.data.len(), u.stride, cw, ch) && fits(v.data.len(), v.stride, cw, ch)),
+                Planes::U8 { y, u, v } => assert!(
+                    fits(y.data.len(), y.stride, w, h)
+                        && fits(u.data.len(), u.stride, cw, ch)
+                        && fits(v.data.len(), v.stride, cw, ch)
+                ),
                 Planes::U16 { y, u, v, bit_depth } => {
                     assert!((9..=16).contains(&bit_depth));
-                    assert!(fits(y.data.len(), y.stride, w, h) && fits(u.data.len(), u.stride, cw, ch) && fits(v.data.len(), v.stride, cw, ch));
+                    assert!(
+                        fits(y.data.len(), y.stride, w, h)
+                            && fits(u.data.len(), u.stride, cw, ch)
+                            && fits(v.data.len(), v.stride, cw, ch)
+                    );
                 }
             }
         }

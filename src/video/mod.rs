@@ -9,9 +9,9 @@ pub mod convert;
 pub mod deinterlace;
 pub mod fps;
 pub mod geometry;
-pub mod tonemap;
 mod plane;
 mod rotate;
+pub mod tonemap;
 pub mod transform;
 
 pub use batch::transform_batch;

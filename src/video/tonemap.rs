@@ -118,17 +118,11 @@ pub fn bt2390_eetf(nits: f64, src_peak: f64, dst_peak: f64) -> f64 {
 }
 
 /// BT.2020 → BT.709 primaries (linear light, D65 both).
-const BT2020_TO_709: [[f64; 3]; 3] = [
-    [1.660_491, -0.587_641, -0.072_850],
-    [-0.124_550, 1.132_900, -0.008_349],
-    [-0.018_151, -0.100_579, 1.118_730],
-];
+const BT2020_TO_709: [[f64; 3]; 3] =
+    [[1.660_491, -0.587_641, -0.072_850], [-0.124_550, 1.132_900, -0.008_349], [-0.018_151, -0.100_579, 1.118_730]];
 /// Display P3 → BT.709.
-const P3_TO_709: [[f64; 3]; 3] = [
-    [1.224_940, -0.224_940, 0.0],
-    [-0.042_057, 1.042_057, 0.0],
-    [-0.019_638, -0.078_636, 1.098_274],
-];
+const P3_TO_709: [[f64; 3]; 3] =
+    [[1.224_940, -0.224_940, 0.0], [-0.042_057, 1.042_057, 0.0], [-0.019_638, -0.078_636, 1.098_274]];
 
 fn mul(m: &[[f64; 3]; 3], v: [f64; 3]) -> [f64; 3] {
     [0, 1, 2].map(|i| m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2])
@@ -313,7 +307,9 @@ impl ToneMap {
     /// limited-range BT.709 frame of the same size, rows in parallel.
     pub fn apply(&self, pic: &Picture<'_>, out: &mut Frame) -> Result<()> {
         match pic.planes {
-            Planes::U8 { y, u, v } => self.apply_planes(pic, out, 8, [y.data, u.data, v.data], [y.stride, u.stride, v.stride]),
+            Planes::U8 { y, u, v } => {
+                self.apply_planes(pic, out, 8, [y.data, u.data, v.data], [y.stride, u.stride, v.stride])
+            }
             Planes::U16 { bit_depth, y, u, v } => {
                 self.apply_planes(pic, out, bit_depth, [y.data, u.data, v.data], [y.stride, u.stride, v.stride])
             }
@@ -372,7 +368,8 @@ impl ToneMap {
             let (y0, y1) = (2 * crow, (2 * crow + 1).min(h - 1));
             for x in 0..ocw {
                 let (x0, x1) = (2 * x, (2 * x + 1).min(w - 1));
-                let luma = (get(py, sty, x0, y0) + get(py, sty, x1, y0) + get(py, sty, x0, y1) + get(py, sty, x1, y1)) * 0.25;
+                let luma =
+                    (get(py, sty, x0, y0) + get(py, sty, x1, y0) + get(py, sty, x0, y1) + get(py, sty, x1, y1)) * 0.25;
                 // Source chroma for this output sample: the mean of what covers it.
                 let (cx0, cx1, cy0, cy1) = (x0 >> sx, x1 >> sx, y0 >> sy, y1 >> sy);
                 let c = |p: &[T], s: usize| {
@@ -566,7 +563,15 @@ mod tests {
         assert!(out.y.iter().all(|&v| (v as f32 - expect).abs() <= 1.0), "{:?} vs {expect}", out.y);
         assert!(out.u.iter().chain(&out.v).all(|&v| (127..=129).contains(&v)));
         // Too-small buffers are an error, not a panic.
-        let short = Picture { planes: Planes::U16 { bit_depth: 10, y: Plane { data: &yv[..10], stride: 6 }, u: Plane { data: &cv, stride: 3 }, v: Plane { data: &cv, stride: 3 } }, ..pic };
+        let short = Picture {
+            planes: Planes::U16 {
+                bit_depth: 10,
+                y: Plane { data: &yv[..10], stride: 6 },
+                u: Plane { data: &cv, stride: 3 },
+                v: Plane { data: &cv, stride: 3 },
+            },
+            ..pic
+        };
         assert!(t.apply(&short, &mut out).is_err());
     }
 }

@@ -74,7 +74,8 @@ fn rusty_h265_is_bit_exact_with_ffmpeg_on_every_hevc_fixture() {
         assert!(summary.pictures >= 30 && depths.iter().all(|&d| d == depth), "{name}: {summary:?} {depths:?}");
         assert_eq!(ours.len(), reference.len(), "{name}: {} pictures, sizes differ", summary.pictures);
         let size = ours.len() / summary.pictures;
-        let first_diff = (0..summary.pictures).find(|i| ours[i * size..(i + 1) * size] != reference[i * size..(i + 1) * size]);
+        let first_diff =
+            (0..summary.pictures).find(|i| ours[i * size..(i + 1) * size] != reference[i * size..(i + 1) * size]);
         assert_eq!(first_diff, None, "{name}: picture {first_diff:?} differs from FFmpeg's");
     }
 }
@@ -90,8 +91,13 @@ fn every_hevc_fixture_conforms_to_a_file_that_decodes_and_passes_check() {
         let out = dir.path().join(format!("{name}.mp4"));
         let run = clipfit(&["conform", fixture(name).to_str().unwrap(), "-o", out.to_str().unwrap()]);
         assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
-        let decode = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&out).args(["-f", "null", "-"]).output().unwrap();
-        assert!(decode.status.success() && decode.stderr.is_empty(), "{name}: {}", String::from_utf8_lossy(&decode.stderr));
+        let decode =
+            Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&out).args(["-f", "null", "-"]).output().unwrap();
+        assert!(
+            decode.status.success() && decode.stderr.is_empty(),
+            "{name}: {}",
+            String::from_utf8_lossy(&decode.stderr)
+        );
         let (code, v) = check_json(&out);
         assert_eq!((code, rules(&v)), (0, Vec::<String>::new()), "{name}: {v}");
     }
@@ -171,11 +177,13 @@ fn hlg_and_pq_become_sdr_like_ffmpegs_tone_map_not_a_relabelled_grey() {
         let inverse = ffmpeg_raw(&path, &["-vf", "zscale=t=bt709:m=bt709:p=bt709:r=tv:npl=203,format=yuv420p"]);
         // HDR code values shown as if they were BT.709: what a relabelling would give.
         let relabelled = ffmpeg_raw(&path, &["-vf", "format=yuv420p"]);
-        let files = [("ours", &ours), ("ref", &reference), ("relabelled", &relabelled), ("inverse", &inverse)].map(|(n, data)| {
-            let p = dir.path().join(format!("{name}.{n}.yuv"));
-            std::fs::write(&p, data).unwrap();
-            p
-        });
+        let files = [("ours", &ours), ("ref", &reference), ("relabelled", &relabelled), ("inverse", &inverse)].map(
+            |(n, data)| {
+                let p = dir.path().join(format!("{name}.{n}.yuv"));
+                std::fs::write(&p, data).unwrap();
+                p
+            },
+        );
         let s_ours = ssim(&files[0], &files[1], w, h);
         let s_relabelled = ssim(&files[2], &files[1], w, h);
         let s_ours_inv = ssim(&files[0], &files[3], w, h);

@@ -138,7 +138,8 @@ fn profile_tier_level(r: &mut BitReader, max_sub_layers_minus1: u32) -> Result<(
         }
     }
     // Encoders that leave profile_idc 0 still set the compatibility flag of the profile.
-    let profile_idc = if profile_idc == 0 { (1..32).find(|i| compat & (1 << (31 - i)) != 0).unwrap_or(0) as u8 } else { profile_idc };
+    let profile_idc =
+        if profile_idc == 0 { (1..32).find(|i| compat & (1 << (31 - i)) != 0).unwrap_or(0) as u8 } else { profile_idc };
     Ok((profile_idc, high_tier, level_idc))
 }
 
