@@ -11,6 +11,8 @@ use crate::limits::MAX_SAMPLE_ENTRIES;
 use crate::media::{AudioCodec, AudioInfo, ParameterSets, PcmFormat, VideoCodec, VideoInfo};
 
 /// What the first sample entry of a track describes.
+// One per track, returned once: boxing the video variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SampleEntry {
     /// A visual sample entry.
     Video(VideoInfo),

@@ -130,6 +130,8 @@ pub struct Edit {
 }
 
 /// Per-kind track details.
+// One per track, built once by the probe: boxing the video variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TrackKind {
