@@ -152,3 +152,33 @@ fn without_a_peak_limit_the_level_bounds_the_peak() {
     assert_eq!(pl.max_peak_bitrate, level_max);
     assert!(level_max >= u64::from(bitrate) * 2);
 }
+
+#[test]
+fn hevc_and_hdr_are_conformed_and_dolby_vision_without_a_base_layer_is_refused() {
+    use crate::media::color::DolbyVision;
+    use crate::media::ColorInfo;
+    let mut info = media(1920, 1080, 30.0, 4.0, Some(48_000));
+    {
+        let v = video_mut(&mut info);
+        v.codec = VideoCodec::Hevc;
+        v.fourcc = "hvc1".into();
+        v.profile = Some("Main 10".into());
+        v.bit_depth = 10;
+        v.color = ColorInfo { primaries: 9, transfer: 18, matrix: 9 };
+        // iPhone: Dolby Vision 8.4 over an HLG base layer.
+        v.hdr.dolby_vision =
+            Some(DolbyVision { profile: 8, level: 4, base_layer_compatibility: 4, rpu: true, enhancement_layer: false });
+    }
+    assert_eq!(plan(&info, &p("tiktok"), &ConformOptions::default()).unwrap().mode, Mode::Rebuild);
+    // Profile 5: no base layer anything but a Dolby Vision decoder can show.
+    video_mut(&mut info).hdr.dolby_vision =
+        Some(DolbyVision { profile: 5, level: 6, base_layer_compatibility: 0, rpu: true, enhancement_layer: false });
+    let err = plan(&info, &p("tiktok"), &ConformOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("Dolby Vision profile 5"), "{err}");
+    // Range extensions (12-bit, 4:2:2) have no decoder here.
+    let v = video_mut(&mut info);
+    v.hdr.dolby_vision = None;
+    (v.bit_depth, v.chroma_format, v.profile) = (12, "4:2:2".into(), Some("Range Extensions".into()));
+    let err = plan(&info, &p("tiktok"), &ConformOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("HEVC Range Extensions (12-bit 4:2:2)"), "{err}");
+}
