@@ -3,10 +3,11 @@
 use super::boxes::{find, require};
 use super::bytes::{fourcc_str, Reader};
 use super::sample_table::{self, Sample};
-use super::stsd::apply_sps;
+use super::stsd::{apply_hevc_sps, apply_sps};
 use super::stsd::{parse_stsd, SampleEntry};
 use super::Source;
 use crate::codec::h264::annexb::{self, NAL_PPS, NAL_SPS};
+use crate::codec::h265::sps as h265;
 use crate::error::{Error, Result};
 use crate::limits::MAX_EDITS;
 use crate::limits::MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS;
@@ -142,9 +143,9 @@ impl Track {
         self.samples.last().map_or(0, |s| s.dts.saturating_add(i64::from(s.duration)))
     }
 
-    /// For an H.264 track whose `avcC` lists no SPS/PPS (`avc3`, parameter sets in-band
-    /// only), reads them from the first samples so that the probe knows the picture and
-    /// the decoder gets them up front.
+    /// For an H.264 or HEVC track whose `avcC`/`hvcC` lists no SPS/PPS (`avc3`/`hev1`,
+    /// parameter sets in-band only), reads them from the first samples so that the probe
+    /// knows the picture and the decoder gets them up front.
     pub fn complete_parameter_sets(
         &mut self,
         file: &mut dyn Source,
@@ -152,7 +153,8 @@ impl Track {
         warnings: &mut Vec<Warning>,
     ) -> Result<()> {
         let TrackKind::Video(v) = &mut self.kind else { return Ok(()) };
-        if v.codec != VideoCodec::H264 || (!v.sps.is_empty() && !v.pps.is_empty()) {
+        let hevc = v.codec == VideoCodec::Hevc;
+        if !(v.codec == VideoCodec::H264 || hevc) || (!v.sps.is_empty() && !v.pps.is_empty()) {
             return Ok(());
         }
         let mut buf = Vec::new();
@@ -161,9 +163,12 @@ impl Track {
             super::read_exact_at(file, s.offset, &mut buf, path)?;
             let Ok(nals) = annexb::avcc_nals(&buf, v.nal_length_size) else { continue };
             for nal in nals {
-                let list = match annexb::nal_type(nal) {
-                    NAL_SPS => &mut v.sps,
-                    NAL_PPS => &mut v.pps,
+                let list = match (hevc, annexb::nal_type(nal), h265::nal_type(nal)) {
+                    // Another layer's sets (MV-HEVC) do not describe the base picture.
+                    _ if hevc && h265::layer_id(nal) != 0 => continue,
+                    (false, NAL_SPS, _) | (true, _, h265::NAL_SPS) => &mut v.sps,
+                    (false, NAL_PPS, _) | (true, _, h265::NAL_PPS) => &mut v.pps,
+                    (true, _, h265::NAL_VPS) => &mut v.vps,
                     _ => continue,
                 };
                 if !list.iter().any(|n| n == nal) {
@@ -176,18 +181,26 @@ impl Track {
         }
         let Some(sps) = v.sps.first().cloned() else {
             return Err(Error::malformed(
-                "avcC",
+                if hevc { "hvcC" } else { "avcC" },
                 format!(
                     "no SPS in the sample description nor in the first {MAX_SAMPLES_SCANNED_FOR_PARAMETER_SETS} samples of track {}",
                     self.id
                 ),
             ));
         };
-        apply_sps(v, &sps, "in-band SPS")?;
+        if hevc {
+            apply_hevc_sps(v, &sps, "in-band SPS")?;
+        } else {
+            apply_sps(v, &sps, "in-band SPS")?;
+        }
         v.update_display_size();
         warnings.push(Warning::new(
             "inband_parameter_sets",
-            format!("track {}: the SPS/PPS were read from the stream itself (its avcC lists none)", self.id),
+            format!(
+                "track {}: the SPS/PPS were read from the stream itself (its {} lists none)",
+                self.id,
+                if hevc { "hvcC" } else { "avcC" }
+            ),
         ));
         Ok(())
     }

@@ -166,8 +166,13 @@ fn hevc_and_hdr_are_conformed_and_dolby_vision_without_a_base_layer_is_refused()
         v.bit_depth = 10;
         v.color = ColorInfo { primaries: 9, transfer: 18, matrix: 9 };
         // iPhone: Dolby Vision 8.4 over an HLG base layer.
-        v.hdr.dolby_vision =
-            Some(DolbyVision { profile: 8, level: 4, base_layer_compatibility: 4, rpu: true, enhancement_layer: false });
+        v.hdr.dolby_vision = Some(DolbyVision {
+            profile: 8,
+            level: 4,
+            base_layer_compatibility: 4,
+            rpu: true,
+            enhancement_layer: false,
+        });
     }
     assert_eq!(plan(&info, &p("tiktok"), &ConformOptions::default()).unwrap().mode, Mode::Rebuild);
     // Profile 5: no base layer anything but a Dolby Vision decoder can show.

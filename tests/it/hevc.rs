@@ -205,3 +205,28 @@ fn hlg_and_pq_become_sdr_like_ffmpegs_tone_map_not_a_relabelled_grey() {
         assert!(y_ours >= 0.75 * y_ref && y_ours >= 1.1 * y_rel, "{name}: contrast {y_ours}");
     }
 }
+
+#[test]
+fn hev1_with_parameter_sets_only_in_band_is_probed_and_decoded() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    // The Main 10 hev1 fixture repeats its VPS/SPS/PPS in-band; with the hvcC's arrays
+    // emptied (numOfArrays = 0), they are all the decoder gets.
+    let mut bytes = std::fs::read(fixture("hevc_main10_hev1.mp4")).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"hvcC").unwrap() + 4;
+    bytes[at + 22] = 0;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inband.mp4");
+    std::fs::write(&path, &bytes).unwrap();
+    let info = clipfit::demux::probe(&path).unwrap();
+    let v = info.video().unwrap();
+    assert_eq!((v.width, v.height, v.bit_depth, v.profile.as_deref()), (320, 240, 10, Some("Main 10")));
+    assert!(info.warnings.iter().any(|w| w.code == "inband_parameter_sets"), "{:?}", info.warnings);
+    let reference = ffmpeg_raw(&fixture("hevc_main10_hev1.mp4"), &[]);
+    let mut ours = Vec::new();
+    let summary = decode_pictures(&path, DecoderKind::default(), |p| raw_bytes(p, &mut ours)).unwrap();
+    assert_eq!((summary.errors, summary.lost, summary.pictures), (0, 0, 30), "{summary:?}");
+    assert!(ours == reference, "in-band decode differs from FFmpeg's");
+}
