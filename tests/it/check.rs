@@ -117,12 +117,12 @@ fn hdr_is_named_and_breaks_color() {
 }
 
 #[test]
-fn hdr_conform_is_refused_not_relabelled() {
+fn hdr_conform_is_tone_mapped_and_passes_the_color_rule() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.mp4");
     let run = clipfit(&["conform", fixture("h264_hlg.mp4").to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{err}");
-    assert!(err.contains("HLG BT.2020") && err.contains("tone-map"), "{err}");
-    assert!(!out.exists());
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let (code, v) = check_json(&out);
+    assert_eq!((code, rules(&v)), (0, Vec::<String>::new()), "{v}");
+    assert_eq!(v["info"]["tracks"][0]["color"], serde_json::json!({ "primaries": 1, "transfer": 1, "matrix": 1 }));
 }
