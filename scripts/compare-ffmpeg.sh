@@ -38,6 +38,6 @@ measure "ffmpeg recipe" ffmpeg -v error -y -threads 2 -i phone4k.mp4 \
   -c:v libx264 -threads 2 -preset fast -b:v 6M -maxrate 10M -bufsize 10M -profile:v high -level 3.1 \
   -c:a aac -ar 44100 -b:a 128k recipe.mp4
 measure "clipfit" "$BIN" conform phone4k.mp4 -o clipfit.mp4
-measure "clipfit --jobs 1" "$BIN" conform phone4k.mp4 -o clipfit1.mp4 --jobs 1
+measure "clipfit --jobs 2" "$BIN" conform phone4k.mp4 -o clipfit2.mp4 --jobs 2
 echo "SSIM recipe  $(ssim recipe.mp4)"
 echo "SSIM clipfit $(ssim clipfit.mp4)"

@@ -34,6 +34,17 @@ const STAGE: &str = "H.264 decode";
 /// Pictures held waiting for an earlier one (H.264 allows at most 16 in the DPB).
 const MAX_HELD: usize = 16;
 
+/// What a packet's NAL units did to the picture being built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slices {
+    /// No slice: parameter sets, SEI.
+    None,
+    /// Slices of the picture already being built.
+    Continuing,
+    /// The first slice of a new picture.
+    Starting,
+}
+
 /// Decoded samples of one plane set.
 #[derive(Debug)]
 enum Samples {
@@ -71,6 +82,10 @@ pub struct RustH264Decoder {
     /// pts of packets already reported lost: a picture of theirs that still comes out
     /// (the crate may finish a damaged picture) is dropped, not shown twice over.
     written_off: Vec<f64>,
+    /// pts of packets with slices whose picture has not come out, in sending order. The
+    /// crate holds at most the picture it is building, so anything older was dropped
+    /// without a word (seen on a Samsung clip that decodes to nothing): it is lost.
+    pending: std::collections::VecDeque<f64>,
 }
 
 impl RustH264Decoder {
@@ -101,24 +116,27 @@ impl RustH264Decoder {
             sets: Vec::new(),
             order: PtsReorder::new(MAX_HELD),
             written_off: Vec::new(),
+            pending: std::collections::VecDeque::new(),
         };
         this.queue_parameter_sets(&info.sps, &info.pps);
         Ok(this)
     }
 
     /// Feeds `data` (NAL units length-prefixed with `length_size` bytes) as the packet
-    /// shown at `pts`; returns the pictures finished on the way with their packets' pts,
-    /// whether a slice was among the NAL units, and the crate's complaint if it had one.
-    /// A panic replaces the decoder.
-    fn call(&mut self, data: &[u8], length_size: usize, pts: f64) -> (Vec<(CrateFrame, f64)>, bool, Option<String>) {
+    /// shown at `pts`; returns the pictures finished on the way with their packets' pts and
+    /// what the packet held, or the crate's complaint if it had one. A panic replaces the
+    /// decoder.
+    fn call(&mut self, data: &[u8], length_size: usize, pts: f64) -> (Vec<(CrateFrame, f64)>, Slices, Option<String>) {
         let (dec, building) = (&mut self.dec, &mut self.building);
         let run = catch_unwind(AssertUnwindSafe(|| {
             let mut out = Vec::new();
-            let mut has_vcl = false;
+            let mut slices = Slices::None;
             let mut complaint = None;
             for nal in parse_avcc(data, length_size) {
                 let is_slice = matches!(nal.nal_unit_type, NalUnitType::Slice | NalUnitType::SliceIdr);
-                has_vcl |= is_slice;
+                if is_slice && slices == Slices::None {
+                    slices = Slices::Continuing;
+                }
                 let finished = match dec.decode_nal(&nal) {
                     Ok(Some(frame)) => {
                         // A picture of no known packet (the first after a reset) is shown
@@ -134,9 +152,10 @@ impl RustH264Decoder {
                 };
                 if is_slice && (finished || building.is_none()) {
                     *building = Some(pts);
+                    slices = Slices::Starting;
                 }
             }
-            (out, has_vcl, complaint)
+            (out, slices, complaint)
         }));
         match run {
             Ok(r) => r,
@@ -151,7 +170,7 @@ impl RustH264Decoder {
                     }
                 }));
                 self.sets = sets;
-                (Vec::new(), true, Some("the decoder panicked (replaced by a fresh one)".into()))
+                (Vec::new(), Slices::Starting, Some("the decoder panicked (replaced by a fresh one)".into()))
             }
         }
     }
@@ -170,6 +189,9 @@ impl RustH264Decoder {
     fn hold(&mut self, frames: Vec<(CrateFrame, f64)>) -> Result<()> {
         let mut bad = None;
         for (frame, pts) in frames {
+            if let Some(i) = self.pending.iter().position(|&p| p == pts) {
+                self.pending.remove(i);
+            }
             if let Some(i) = self.written_off.iter().position(|&p| p == pts) {
                 self.written_off.swap_remove(i);
                 continue;
@@ -238,12 +260,26 @@ impl VideoDecoder for RustH264Decoder {
             self.release(packet.upcoming);
             return Err(e);
         }
-        let (frames, has_vcl, complaint) = self.call(packet.data, self.nal_length_size, pts);
+        let (frames, slices, complaint) = self.call(packet.data, self.nal_length_size, pts);
+        let has_vcl = slices != Slices::None;
+        // A packet that only continues the picture being built (the second field of a
+        // pair stored as its own sample) has no picture of its own to wait for.
+        if slices == Slices::Starting {
+            self.pending.push_back(pts);
+        }
         let held = self.hold(frames);
+        // This packet's picture and the one before may still be inside the crate.
+        while self.pending.len() > 2 {
+            if let Some(stale) = self.pending.pop_front() {
+                self.order.lose(stale);
+                self.written_off.push(stale);
+            }
+        }
         let result = match complaint {
             Some(e) if has_vcl => {
                 self.order.lose(pts);
                 self.written_off.push(pts);
+                self.pending.retain(|&p| p != pts);
                 Err(Error::codec(STAGE, format!("corrupt or unsupported data at pts {pts:.3} s: {e}")))
             }
             _ => held.map(|()| Decoded::Clean),
@@ -279,6 +315,9 @@ impl VideoDecoder for RustH264Decoder {
             _ => Vec::new(),
         };
         let held = self.hold(frames);
+        for stale in self.pending.drain(..) {
+            self.order.lose(stale);
+        }
         self.order.release(None);
         held
     }
