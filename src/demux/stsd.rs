@@ -178,7 +178,7 @@ fn reduce((a, b): (u32, u32)) -> (u32, u32) {
     (a / g, b / g)
 }
 
-fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
+pub(crate) fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
     let mut r = Reader::new(payload, place);
     let _version = r.u8()?;
     let profile = r.u8()?;
@@ -237,7 +237,7 @@ pub fn apply_sps(info: &mut VideoInfo, sps_bytes: &[u8], place: &str) -> Result<
     Ok(())
 }
 
-fn parse_hvcc(payload: &[u8], info: &mut VideoInfo) {
+pub(crate) fn parse_hvcc(payload: &[u8], info: &mut VideoInfo) {
     // HEVCDecoderConfigurationRecord: general_profile_idc in byte 1, chroma in byte 16,
     // bit depths in bytes 17 and 18. Only reported, never decoded.
     if payload.len() >= 19 {
@@ -485,6 +485,12 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
     }
     let len = desc_len(&mut r)?;
     let asc = r.bytes(len)?.to_vec();
+    apply_asc(info, asc, place)
+}
+
+/// Fills an AAC track's profile, rate and channels from its AudioSpecificConfig (an
+/// `esds` descriptor's, or a Matroska `A_AAC` CodecPrivate).
+pub(crate) fn apply_asc(info: &mut AudioInfo, asc: Vec<u8>, place: &str) -> Result<()> {
     let parsed =
         parse_asc(&asc).map_err(|e| Error::malformed(format!("{place}/AudioSpecificConfig"), e.to_string()))?;
     // Report SBR/PS as their object types (5, 29) whichever way they are signalled: they

@@ -317,6 +317,8 @@ pub enum AudioCodec {
     Flac,
     /// Opus.
     Opus,
+    /// Vorbis (WebM, Matroska).
+    Vorbis,
     /// DTS.
     Dts,
     /// Anything else.

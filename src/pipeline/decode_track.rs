@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use crate::codec::video::{open_decoder, DecoderKind, Packet, VideoDecoder};
-use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::FrameRef;
 
@@ -26,7 +25,7 @@ pub struct TrackDecode {
 /// decode errors are counted, not returned; anything else (no video track, an unsupported
 /// format) is an error.
 pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRef<'_>)) -> Result<TrackDecode> {
-    let mut demux = Mp4Demuxer::open(path)?;
+    let mut demux = crate::demux::open(path)?;
     let index = demux.info().video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let info = demux.info().video().cloned().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let timescale = f64::from(demux.timescale(index).max(1));

@@ -27,7 +27,7 @@ use super::Progress;
 use crate::codec::h264::annexb::is_idr_sample;
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
 use crate::codec::video::{open_decoder, Decoded, DecoderKind, Packet, VideoDecoder};
-use crate::demux::{Mp4Demuxer, Sample};
+use crate::demux::{Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
 use crate::media::{Frame, FrameRef, VideoInfo, Warning};
@@ -43,7 +43,7 @@ const TIMESCALE_PER_FPS: u32 = 512;
 /// Everything the workers share.
 pub(super) struct TranscodeJob<'a> {
     /// Sample reads are short positioned reads; one lock for all workers is plenty.
-    pub demux: Mutex<Mp4Demuxer>,
+    pub demux: Mutex<Box<dyn Demuxer>>,
     pub samples: Vec<Sample>,
     /// When each sample is shown, and the earliest still to come.
     pub times: PresentedTimes,

@@ -81,6 +81,7 @@ impl AudioDecoder {
             AudioCodec::Eac3 => Err(unsupported("E-AC-3 audio")),
             AudioCodec::Dts => Err(unsupported("DTS audio")),
             AudioCodec::Opus => Err(unsupported("Opus audio")),
+            AudioCodec::Vorbis => Err(unsupported("Vorbis audio")),
             AudioCodec::Mp2 => Err(unsupported("MPEG Layer II audio")),
             AudioCodec::Other => Err(unsupported(&format!("'{}' audio", info.fourcc))),
         }
