@@ -335,7 +335,15 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
     match video.codec {
         VideoCodec::H264 => {}
         VideoCodec::Hevc => return Err(Error::unsupported("HEVC (H.265) video", hint)),
-        VideoCodec::Vp9 => return Err(Error::unsupported("VP9 video", hint)),
+        // Profile 0 decodes to what the fit takes; 10-bit and 4:4:4 wait for the fit's
+        // conversion to 8-bit 4:2:0.
+        VideoCodec::Vp9 if video.bit_depth == 8 && video.chroma_format == "4:2:0" => {}
+        VideoCodec::Vp9 => {
+            return Err(Error::unsupported(
+                format!("{}-bit {} VP9 video", video.bit_depth, video.chroma_format),
+                "clipfit decodes 8-bit 4:2:0 VP9 (profile 0) only so far; re-export as H.264 or VP9 profile 0",
+            ))
+        }
         VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
         VideoCodec::Av1 => return Err(Error::unsupported("AV1 video", hint)),
         VideoCodec::Mpeg4 => return Err(Error::unsupported("MPEG-4 Part 2 video", hint)),

@@ -212,3 +212,21 @@ fn access_units(data: &[u8]) -> Vec<Vec<u8>> {
     units.push(au);
     units
 }
+
+/// Demuxes `data` as Matroska/WebM (whatever its first bytes): the scan, lacing, timing
+/// and summary; then every indexed sample is read back, which must stay inside the data.
+pub fn matroska(data: &[u8]) {
+    use clipfit::demux::Demuxer;
+    let len = data.len() as u64;
+    let source = Box::new(std::io::Cursor::new(data.to_vec()));
+    let Ok(mut demux) = clipfit::demux::matroska::MatroskaDemuxer::from_source(source, len, "<fuzz>") else {
+        return;
+    };
+    let mut buf = Vec::new();
+    for t in 0..demux.info().tracks.len() {
+        for s in demux.samples(t).to_vec() {
+            assert!(s.offset + u64::from(s.size) <= len, "a sample past the end of the data");
+            demux.read_sample(&s, &mut buf).expect("an indexed sample reads back");
+        }
+    }
+}

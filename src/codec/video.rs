@@ -19,8 +19,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::media::{Frame, FrameRef, VideoInfo};
+use crate::error::{Error, Result};
+use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo};
 
 /// Which decoder to use for H.264 input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -45,12 +45,21 @@ impl fmt::Display for DecoderKind {
     }
 }
 
-/// Creates a decoder of `kind` for the track `info` describes, fed the track's first
-/// parameter sets.
+/// Creates a decoder for the track `info` describes, fed the track's first parameter
+/// sets: by codec, and for H.264 the backend `kind`.
 pub fn open_decoder(kind: DecoderKind, info: &VideoInfo) -> Result<Box<dyn VideoDecoder>> {
-    Ok(match kind {
-        DecoderKind::OpenH264 => Box::new(super::h264::decode::OpenH264Decoder::new(info)?),
-        DecoderKind::Rusty => Box::new(super::h264::rusty::RustyDecoder::new(info)?),
+    Ok(match info.codec {
+        VideoCodec::H264 => match kind {
+            DecoderKind::OpenH264 => Box::new(super::h264::decode::OpenH264Decoder::new(info)?),
+            DecoderKind::Rusty => Box::new(super::h264::rusty::RustyDecoder::new(info)?),
+        },
+        VideoCodec::Vp9 => Box::new(super::vp9::Vp9Decoder::new(info)?),
+        _ => {
+            return Err(Error::unsupported(
+                format!("'{}' video", info.fourcc),
+                "no decoder for this codec; re-export the video as H.264",
+            ))
+        }
     })
 }
 

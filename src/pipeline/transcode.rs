@@ -30,7 +30,7 @@ use crate::codec::video::{open_decoder, Decoded, DecoderKind, Packet, VideoDecod
 use crate::demux::{Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
-use crate::media::{Frame, FrameRef, VideoInfo, Warning};
+use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
@@ -285,7 +285,12 @@ fn decode_and_fit(
             let pts = job.times.pts[i];
             if !started {
                 started = true;
-                if decoder.is_some() && is_idr_sample(&buf, job.video.nal_length_size) {
+                // A VP9 keyframe resets every reference, as an H.264 IDR does.
+                let clean_start = match job.video.codec {
+                    VideoCodec::H264 => is_idr_sample(&buf, job.video.nal_length_size),
+                    _ => s.sync,
+                };
+                if decoder.is_some() && clean_start {
                     // The segment starts at a clean keyframe: every earlier frame belongs
                     // to the segment before it.
                     sink.next = Some((pts, index, out.clone()));
