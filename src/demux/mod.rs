@@ -11,6 +11,7 @@ pub mod boxes;
 pub mod bytes;
 pub mod fragments;
 pub mod matroska;
+pub mod mpegts;
 pub mod sample_table;
 pub mod stsd;
 pub mod summary;
@@ -61,7 +62,8 @@ pub trait Demuxer: Send {
 }
 
 /// Opens `path` with the demuxer its first bytes call for: EBML (`1A 45 DF A3`) is
-/// Matroska/WebM, anything else goes to the MP4 reader, which names what it is not.
+/// Matroska/WebM, sync bytes every 188 or 192 bytes MPEG-TS/M2TS, anything else goes to
+/// the MP4 reader, which names what it is not.
 pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
     let path = path.as_ref().to_path_buf();
     let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
@@ -69,8 +71,10 @@ pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
     if meta.is_dir() {
         return Err(Error::Invalid(format!("{} is a directory", path.display())));
     }
-    let mut head = [0u8; 4];
-    let n = file.read(&mut head).map_err(|e| Error::io(&path, e))?;
+    // Enough for three TS/M2TS packets' sync bytes.
+    let mut head = Vec::with_capacity(600);
+    (&mut file).take(600).read_to_end(&mut head).map_err(|e| Error::io(&path, e))?;
+    let n = head.len();
     file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&path, e))?;
     from_source(Box::new(file), meta.len(), &head[..n], path)
 }
@@ -79,6 +83,9 @@ pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
 pub fn from_source(file: Box<dyn Source>, len: u64, head: &[u8], name: PathBuf) -> Result<Box<dyn Demuxer>> {
     if matroska::sniff(head) {
         return Ok(Box::new(matroska::MatroskaDemuxer::from_source(file, len, name)?));
+    }
+    if let Some(packet) = mpegts::sniff(head) {
+        return Ok(Box::new(mpegts::TsDemuxer::from_source(file, len, packet, name)?));
     }
     Ok(Box::new(Mp4Demuxer::from_source(file, len, name)?))
 }
@@ -376,7 +383,7 @@ fn parse_moov(moov: &[u8], file_len: u64, warnings: &mut Vec<Warning>) -> Result
 /// Probes bytes in memory, any container [`open`] knows (used by the fuzz targets).
 pub fn probe_bytes(data: &[u8]) -> Result<MediaInfo> {
     let len = data.len() as u64;
-    let head = &data[..data.len().min(4)];
+    let head = &data[..data.len().min(600)];
     let source = Box::new(std::io::Cursor::new(data.to_vec()));
     Ok(from_source(source, len, head, "<memory>".into())?.info().clone())
 }
