@@ -55,6 +55,14 @@ for t in "${targets[@]}"; do
       done ;;
     matroska)
       seed "$t" ../testdata/*.mkv ../testdata/*.webm ../testdata/malformed/*.mkv ../testdata/malformed/*.webm ;;
+    mpegts)
+      # The harness reads one byte (odd: 192-byte M2TS packets), then the stream.
+      for f in ../testdata/*.ts ../testdata/*.m2ts; do
+        [ -e "$f" ] || continue
+        out="corpus/$t/$(basename "$f").pkt"
+        case "$f" in *.m2ts) b='\x01' ;; *) b='\x00' ;; esac
+        [ -e "$out" ] || { printf "$b"; cat "$f"; } >"$out"
+      done ;;
     *)
       seed "$t" ../testdata/*.mp4 ../testdata/robust/*.mp4 ../testdata/*.mov ../testdata/malformed/* seeds/conform/* ;;
   esac

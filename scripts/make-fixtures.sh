@@ -56,6 +56,10 @@ $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 400k -pix_fmt yuv420p -c:a libopus -b:a 64k -ac 2 \
   -f webm -live 1 vp9_opus_live.webm
+# MPEG-TS and M2TS (192-byte packets, as AVCHD cameras write) of one H.264 + AAC clip.
+$FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts
+$FF -i h264_aac.ts -c copy -f mpegts -mpegts_m2ts_mode 1 h264_aac.m2ts
 # Fragmented MP4.
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 44100 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 30 -c:a aac \

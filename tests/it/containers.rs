@@ -31,7 +31,9 @@ fn probe_container(path: &Path) -> String {
 
 #[test]
 fn check_names_the_matroska_and_webm_containers() {
-    for (name, container) in [("h264_aac.mkv", "mkv"), ("vp9_opus_live.webm", "webm")] {
+    for (name, container) in
+        [("h264_aac.mkv", "mkv"), ("vp9_opus_live.webm", "webm"), ("h264_aac.ts", "mpegts"), ("h264_aac.m2ts", "m2ts")]
+    {
         let (code, v) = check_json(&fixture(name));
         assert_eq!(code, 1, "{name}: {v}");
         let rules = rules(&v);
@@ -48,7 +50,7 @@ fn matroska_probe_matches_ffprobe() {
         eprintln!("SKIPPED: ffmpeg not installed");
         return;
     }
-    for name in ["h264_aac.mkv", "vp9_opus_live.webm"] {
+    for name in ["h264_aac.mkv", "vp9_opus_live.webm", "h264_aac.ts", "h264_aac.m2ts"] {
         let path = fixture(name);
         let info = clipfit::demux::probe(&path).unwrap();
         let p = ffprobe(&path);
@@ -87,6 +89,27 @@ fn h264_aac_in_matroska_conforms() {
     let audio = audio_samples(&out);
     let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
     assert!(loud > 20_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");
+}
+
+#[test]
+fn h264_aac_in_mpegts_and_m2ts_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    for name in ["h264_aac.ts", "h264_aac.m2ts"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.mp4");
+        let src = fixture(name);
+        let run = conform(&src, &out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+        assert_tiktok_ready(&out, 2.0);
+        let ssim = ssim_vs_cropped_source(&out, &src, 1.9);
+        assert!(ssim > 0.9, "{name}: SSIM {ssim}");
+        let audio = audio_samples(&out);
+        let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
+        assert!(loud > 20_000, "{name}: the tone is missing from the first second ({loud} loud samples)");
+    }
 }
 
 #[test]

@@ -33,6 +33,7 @@ const CODEC_PRIVATE: u32 = 0x63A2;
 const DEFAULT_DURATION: u32 = 0x23E383;
 const CODEC_DELAY: u32 = 0x56AA;
 const CONTENT_ENCODINGS: u32 = 0x6D80;
+const NAME: u32 = 0x536E;
 const VIDEO: u32 = 0xE0;
 const AUDIO: u32 = 0xE1;
 const PIXEL_WIDTH: u32 = 0xB0;
@@ -64,6 +65,7 @@ struct Raw<'a> {
     encoded: bool,
     video: Option<&'a [u8]>,
     audio: Option<&'a [u8]>,
+    name: String,
 }
 
 /// Parses one TrackEntry body; `place` names it in errors.
@@ -80,6 +82,7 @@ pub fn parse(body: &[u8], place: &str) -> Result<TrackEntry> {
             DEFAULT_DURATION => raw.default_duration = Some(uint(v, place)?).filter(|&d| d > 0),
             CODEC_DELAY => raw.codec_delay = uint(v, place)?,
             CONTENT_ENCODINGS => raw.encoded = true,
+            NAME => raw.name = string(v),
             VIDEO => raw.video = Some(v),
             AUDIO => raw.audio = Some(v),
             _ => {}
@@ -173,8 +176,16 @@ fn video(raw: &Raw<'_>, place: &str) -> Result<VideoInfo> {
             }
         }
     }
+    v.rotation = htc_rotation(&raw.name).unwrap_or(0);
     v.update_display_size();
     Ok(v)
+}
+
+/// HTC phones wrote their recordings' rotation into the track name (`htc_video_rotA-090`),
+/// as Matroska had no field for it; ExoPlayer reads it the same way. Degrees clockwise.
+fn htc_rotation(name: &str) -> Option<u32> {
+    let degrees: u32 = name.strip_prefix("htc_video_rotA-")?.parse().ok()?;
+    matches!(degrees, 0 | 90 | 180 | 270).then_some(degrees)
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
@@ -351,6 +362,13 @@ mod tests {
         let mut v = VideoInfo::new(VideoCodec::Av1, "V_AV1", 64, 64);
         av1_config(&[0x81, 0x08, 0x4C, 0x00], &mut v);
         assert_eq!((v.bit_depth, v.chroma_format.as_str()), (10, "4:2:0"));
+    }
+
+    #[test]
+    fn htc_track_names_carry_the_rotation() {
+        assert_eq!(htc_rotation("htc_video_rotA-090"), Some(90));
+        assert_eq!(htc_rotation("htc_video_rotA-045"), None);
+        assert_eq!(htc_rotation("Video"), None);
     }
 
     #[test]
