@@ -37,8 +37,18 @@ $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yu
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le \
   -x265-params "log-level=none:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
   -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -tag:v hvc1 hevc_pq.mov
-# 10-bit H.264 (unsupported).
+# High 10 H.264 (decoded by rust_h264, dithered to 8 bits).
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le h264_10bit.mp4
+# High 4:2:2 10-bit H.264 with B-frames (broadcast/camera exports), and High 4:4:4
+# (no decoder here reads it: refused by name).
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv422p10le h264_422_10bit.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yuv444p h264_444.mp4
+# Interlaced H.264 (MBAFF, top field first), 640x360 at 25 frames/s = 50 fields/s: the
+# test pattern moves each field, as a camcorder's 1080i50 does. Made at 50 fps progressive
+# and woven into fields so the two fields really are 1/50 s apart.
+$FF -f lavfi -i "$(src 640x360 50 2)" -vf "tinterlace=mode=interleave_top,setfield=tff" \
+  -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -pix_fmt yuv420p -b:v 1500k \
+  h264_interlaced.mp4
 # AC-3 audio (unsupported audio), 5.1.
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 48000 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a ac3 -ac 6 ac3.mp4

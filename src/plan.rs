@@ -331,7 +331,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "clipfit needs a video; for audio alone, add a picture in an editor first",
         )
     })?;
-    let hint = "clipfit decodes 8-bit 4:2:0 H.264 only; re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
+    let hint = "clipfit decodes 8- and 10-bit 4:2:0/4:2:2 H.264 only; re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
     match video.codec {
         VideoCodec::H264 => {}
         VideoCodec::Hevc => return Err(Error::unsupported("HEVC (H.265) video", hint)),
@@ -350,7 +350,8 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
         VideoCodec::ProRes => return Err(Error::unsupported("ProRes video", hint)),
         VideoCodec::Other => return Err(Error::unsupported(format!("'{}' video", video.fourcc), hint)),
     }
-    if video.bit_depth != 8 {
+    // rust_h264 decodes 8- and 10-bit, 4:0:0/4:2:0/4:2:2, progressive or interlaced.
+    if !matches!(video.bit_depth, 8 | 10) {
         return Err(Error::unsupported(format!("{}-bit H.264 video", video.bit_depth), hint));
     }
     if !video.color.is_sdr_709_compatible() {
@@ -360,13 +361,13 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
              Settings > Camera > Record Video > HDR Video off)",
         ));
     }
-    if video.interlaced {
+    if video.chroma_format == "4:4:4" {
         return Err(Error::unsupported(
-            "interlaced H.264 video",
-            "clipfit decodes progressive video only; deinterlace it in an editor and export progressive H.264",
+            "H.264 High 4:4:4 video",
+            "no decoder clipfit uses reads 4:4:4 H.264 yet; re-export the video as 4:2:0 (yuv420p)",
         ));
     }
-    if video.chroma_format != "4:2:0" {
+    if !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0") {
         return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
     }
     if video.width == 0

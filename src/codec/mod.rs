@@ -3,5 +3,6 @@
 
 pub mod audio;
 pub mod h264;
+pub(crate) mod reorder;
 pub mod video;
 pub mod vp9;

@@ -34,6 +34,23 @@ pub enum DecoderKind {
     /// the README); a damaged picture is lost (frozen over) rather than concealed.
     #[default]
     Rusty,
+    /// `rust_h264` (pure Rust): bit-exact with FFmpeg; decodes High 10, 4:2:2 and
+    /// interlaced streams, so it is used for those whatever is chosen.
+    #[value(name = "rust_h264")]
+    RustH264,
+}
+
+impl DecoderKind {
+    /// The backend that decodes `info`'s track: `self`, unless the track needs what only
+    /// `rust_h264` decodes (more than 8 bits, 4:2:2 or monochrome chroma, fields).
+    pub fn for_track(self, info: &VideoInfo) -> DecoderKind {
+        let plain = info.bit_depth == 8 && info.chroma_format == "4:2:0" && !info.interlaced;
+        if plain {
+            self
+        } else {
+            DecoderKind::RustH264
+        }
+    }
 }
 
 impl fmt::Display for DecoderKind {
@@ -41,17 +58,19 @@ impl fmt::Display for DecoderKind {
         f.write_str(match self {
             DecoderKind::OpenH264 => "openh264",
             DecoderKind::Rusty => "rusty",
+            DecoderKind::RustH264 => "rust_h264",
         })
     }
 }
 
 /// Creates a decoder for the track `info` describes, fed the track's first parameter
-/// sets: by codec, and for H.264 the backend `kind`.
+/// sets: by codec, and for H.264 of `kind` (see [`DecoderKind::for_track`]).
 pub fn open_decoder(kind: DecoderKind, info: &VideoInfo) -> Result<Box<dyn VideoDecoder>> {
     Ok(match info.codec {
-        VideoCodec::H264 => match kind {
+        VideoCodec::H264 => match kind.for_track(info) {
             DecoderKind::OpenH264 => Box::new(super::h264::decode::OpenH264Decoder::new(info)?),
             DecoderKind::Rusty => Box::new(super::h264::rusty::RustyDecoder::new(info)?),
+            DecoderKind::RustH264 => Box::new(super::h264::rust_h264::RustH264Decoder::new(info)?),
         },
         VideoCodec::Vp9 => Box::new(super::vp9::Vp9Decoder::new(info)?),
         _ => {

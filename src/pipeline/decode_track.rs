@@ -1,11 +1,12 @@
-//! Decoding a file's video track on its own, without fitting or encoding: for comparing
+//! Decoding a file's video track on its own (as 8-bit 4:2:0), without fitting or encoding: for comparing
 //! decoder backends against each other and against FFmpeg (tests, `examples/decode_raw`).
 
 use std::path::Path;
 
-use crate::codec::video::{open_decoder, DecoderKind, Packet, VideoDecoder};
+use crate::codec::video::{open_decoder, DecoderKind, Packet, Picture, VideoDecoder};
 use crate::error::{Error, Result};
 use crate::media::FrameRef;
+use crate::video::convert::Converter;
 
 /// What decoding a track gave.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -21,10 +22,22 @@ pub struct TrackDecode {
 }
 
 /// Decodes every sample of `path`'s first video track with `kind`, handing each picture,
-/// in presentation order and with its pts in the track's time, to `each`. Per-sample
-/// decode errors are counted, not returned; anything else (no video track, an unsupported
-/// format) is an error.
+/// in presentation order and with its pts in the track's time, to `each` as 8-bit 4:2:0.
+/// Per-sample decode errors are counted, not returned; anything else (no video track, an
+/// unsupported format) is an error.
 pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRef<'_>)) -> Result<TrackDecode> {
+    let mut converter = Converter::new();
+    let mut failed = None;
+    let summary = decode_pictures(path, kind, |p| match converter.to_i420(p) {
+        Ok(f) => each(f),
+        Err(e) => failed = failed.take().or(Some(e)),
+    })?;
+    failed.map_or(Ok(summary), Err)
+}
+
+/// Like [`decode_track`], with each picture as the decoder made it (any bit depth and
+/// chroma format).
+pub fn decode_pictures(path: &Path, kind: DecoderKind, mut each: impl FnMut(&Picture<'_>)) -> Result<TrackDecode> {
     let mut demux = crate::demux::open(path)?;
     let index = demux.info().video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let info = demux.info().video().cloned().ok_or_else(|| Error::Invalid("no video track".into()))?;
@@ -40,8 +53,7 @@ pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRe
     let mut out = TrackDecode::default();
     let mut take = |dec: &mut dyn VideoDecoder, out: &mut TrackDecode| -> Result<()> {
         while let Some(p) = dec.receive_picture() {
-            let f = p.as_i420().ok_or_else(|| Error::unsupported("a picture that is not 8-bit 4:2:0", "-"))?;
-            each(f);
+            each(&p);
             out.pictures += 1;
         }
         out.lost += dec.take_lost().len();

@@ -20,7 +20,7 @@ use crate::plan::{plan, ConformOptions, ConformPlan, Mode, VideoPlan};
 use crate::profile::{check, Profile, Violation};
 
 pub use crate::media::TrackTimeline;
-pub use decode_track::{decode_track, TrackDecode};
+pub use decode_track::{decode_pictures, decode_track, TrackDecode};
 
 /// Receives progress from a running conform. Implementations must be cheap.
 pub trait Progress: Send + Sync {

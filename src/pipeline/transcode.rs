@@ -32,6 +32,8 @@ use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
 use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, Mp4Writer, VideoTrackSpec};
+use crate::video::convert::Converter;
+use crate::video::deinterlace::{Deinterlacer, FieldOrder};
 use crate::video::{FrameRateConverter, GeometryPlan, Repeat, Transformer};
 
 /// Fitted frames (3 MB at 1080x1920) queued between a worker's decode thread and its
@@ -257,7 +259,18 @@ fn decode_and_fit(
     spares: Receiver<Frame>,
 ) -> Result<()> {
     let transformer = Transformer::new(&job.geometry)?;
-    let mut sink = FitSink { transformer, fitted, spares, open: false, next: None, gone: false, shown: 0 };
+    let deinterlacer = job.video.interlaced.then(|| Deinterlacer::new(FieldOrder::default()));
+    let mut sink = FitSink {
+        transformer,
+        fitted,
+        spares,
+        open: false,
+        next: None,
+        gone: false,
+        shown: 0,
+        converter: None,
+        deinterlacer,
+    };
     let mut decoder: Option<Box<dyn VideoDecoder>> = None;
     // The sample description whose parameter sets the decoder has.
     let mut decoder_desc = 0;
@@ -359,6 +372,7 @@ fn drain(
     let Some(mut dec) = decoder.take() else { return Ok(()) };
     dec.flush()?;
     put_pictures(dec.as_mut(), sink)?;
+    sink.finish_fields()?;
     let lead_in = on_first && sink.shown == 0;
     for p in dec.take_lost() {
         job.concealment.lost(freeze, p, lead_in)?;
@@ -372,16 +386,15 @@ fn drain(
     Ok(())
 }
 
-/// Fits every picture the decoder has ready, straight from its buffer.
+/// Fits every picture the decoder has ready, straight from its buffer (8-bit 4:2:0) or
+/// through the sink's converter (other formats).
 fn put_pictures(dec: &mut dyn VideoDecoder, sink: &mut FitSink) -> Result<()> {
     while let Some(picture) = dec.receive_picture() {
-        let frame = picture.as_i420().ok_or_else(|| {
-            Error::unsupported(
-                format!("{}-bit {:?} pictures", picture.bit_depth(), picture.chroma),
-                "re-export the video as 8-bit 4:2:0 (yuv420p)",
-            )
-        })?;
-        sink.put(frame)?;
+        // Taken out for the call: the frame may borrow it while the sink is written.
+        let mut converter = sink.converter.take().unwrap_or_default();
+        let result = converter.to_i420(&picture).and_then(|frame| sink.put(frame));
+        sink.converter = Some(converter);
+        result?;
     }
     Ok(())
 }
@@ -401,6 +414,10 @@ struct FitSink {
     gone: bool,
     /// Frames fitted so far.
     shown: u64,
+    /// Narrows 10-bit and 4:2:2/4:4:4 pictures to the fit's 8-bit 4:2:0.
+    converter: Option<Converter>,
+    /// Rebuilds interlaced frames as progressive ones before the fit (interlaced input).
+    deinterlacer: Option<Deinterlacer>,
 }
 
 impl FitSink {
@@ -423,8 +440,25 @@ impl FitSink {
         }
     }
 
-    /// Fits one frame (frames come in presentation order) and sends it on.
+    /// Takes one decoded frame (frames come in presentation order), deinterlaced first if
+    /// the stream is interlaced (which delays it by one frame).
     fn put(&mut self, frame: FrameRef<'_>) -> Result<()> {
+        let Some(mut fields) = self.deinterlacer.take() else { return self.fit(frame) };
+        let result = fields.push(frame).map_or(Ok(()), |progressive| self.fit(progressive));
+        self.deinterlacer = Some(fields);
+        result
+    }
+
+    /// Fits the frame the deinterlacer still holds: the decoder has given its last one.
+    fn finish_fields(&mut self) -> Result<()> {
+        let Some(mut fields) = self.deinterlacer.take() else { return Ok(()) };
+        let result = fields.finish().map_or(Ok(()), |progressive| self.fit(progressive));
+        self.deinterlacer = Some(fields);
+        result
+    }
+
+    /// Fits one progressive frame and sends it on.
+    fn fit(&mut self, frame: FrameRef<'_>) -> Result<()> {
         if self.gone {
             return Ok(());
         }

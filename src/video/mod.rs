@@ -5,6 +5,8 @@
 //! with rayon; [`FrameRateConverter`] retimes the result to constant frame rate.
 
 pub mod batch;
+pub mod convert;
+pub mod deinterlace;
 pub mod fps;
 pub mod geometry;
 mod plane;

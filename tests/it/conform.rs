@@ -80,6 +80,61 @@ pub(crate) fn assert_tiktok_ready(out: &Path, source_duration: f64) {
     }
 }
 
+/// Mean SSIM of the first `seconds` of `out` against `reference_filter` applied to the
+/// source, scaled to fill 1080x1920 and cropped to its centre as the fit does for a
+/// landscape source.
+fn ssim_against_source(out: &Path, source: &Path, seconds: f64, reference_filter: &str) -> f64 {
+    let graph = format!(
+        "[0:v]format=yuv420p[a];[1:v]{reference_filter}scale=-2:1920:flags=bicubic,crop=1080:1920,fps=30,format=yuv420p[b];[a][b]ssim"
+    );
+    let run = Command::new("ffmpeg")
+        .args(["-v", "info", "-t", &seconds.to_string(), "-i"])
+        .arg(out)
+        .arg("-i")
+        .arg(source)
+        .args(["-filter_complex", &graph, "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    let all = log.rsplit("All:").next().and_then(|t| t.split_whitespace().next()).unwrap_or("");
+    all.parse().unwrap_or_else(|_| panic!("no SSIM in: {log}"))
+}
+
+/// High 10, 4:2:2 and interlaced H.264 (camcorders, broadcast and camera exports) come out
+/// ready: dithered to 8 bits, chroma brought to 4:2:0, fields rebuilt by the deinterlacer
+/// (closer to FFmpeg's yadif than to the woven frames, and no longer combed).
+#[test]
+fn high_10_422_and_interlaced_h264_conform() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tmp();
+    for (name, seconds) in [("h264_10bit.mp4", 1.0), ("h264_422_10bit.mp4", 1.0), ("h264_interlaced.mp4", 2.0)] {
+        let out = dir.path().join(name);
+        let run = conform(&fixture(name), &out, &[]);
+        assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+        assert_tiktok_ready(&out, seconds);
+        let ssim = ssim_against_source(&out, &fixture(name), seconds, "");
+        if name == "h264_interlaced.mp4" {
+            let deinterlaced = ssim_against_source(&out, &fixture(name), seconds, "yadif=0,");
+            assert!(deinterlaced >= 0.98, "{name}: SSIM against yadif {deinterlaced}");
+            assert!(deinterlaced > ssim + 0.01, "{name}: yadif {deinterlaced} vs woven {ssim}");
+            let idet = Command::new("ffmpeg")
+                .args(["-v", "info", "-i"])
+                .arg(&out)
+                .args(["-vf", "idet", "-f", "null", "-"])
+                .output()
+                .unwrap();
+            let log = String::from_utf8_lossy(&idet.stderr);
+            let multi = log.lines().find(|l| l.contains("Multi frame detection")).unwrap_or_default().to_string();
+            assert!(multi.contains("TFF:     0 BFF:     0"), "{name}: combed frames in the output: {multi}");
+        } else {
+            assert!(ssim >= 0.97, "{name}: SSIM {ssim}");
+        }
+    }
+}
+
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -317,7 +372,7 @@ fn no_output_after_failure(input: PathBuf, extra: &[&str], needle: &str) {
 #[test]
 fn unsupported_and_malformed_inputs_leave_no_output() {
     no_output_after_failure(fixture("hevc.mp4"), &[], "HEVC");
-    no_output_after_failure(fixture("h264_10bit.mp4"), &[], "10-bit");
+    no_output_after_failure(fixture("h264_444.mp4"), &[], "4:4:4");
     no_output_after_failure(fixture("ac3.mp4"), &[], "AC-3");
     no_output_after_failure(fixture("malformed/truncated.mp4"), &[], "truncated");
     no_output_after_failure(fixture("malformed/random.bin"), &[], "not an MP4");

@@ -89,3 +89,69 @@ fn openh264_decodes_every_h264_fixture_completely() {
         eprintln!("openh264 {name}: first picture differing from FFmpeg: {first_diff:?}");
     }
 }
+
+/// FFmpeg's decode of `path` in its native pixel format, as little-endian samples (two
+/// bytes each above 8 bits), and that format's name.
+fn ffmpeg_native(path: &Path) -> (Vec<u8>, String) {
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    let pix_fmt = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    (ffmpeg_frames(path), pix_fmt)
+}
+
+/// rust_h264 takes what the other backends cannot (High 10, 4:2:2, interlaced), whatever
+/// `--decoder` says, and its pictures are FFmpeg's, sample for sample, before any
+/// conversion (10-bit stays 10-bit, 4:2:2 stays 4:2:2, fields stay woven).
+#[test]
+fn high_10_422_and_interlaced_h264_decode_bit_exact_with_ffmpeg() {
+    use clipfit::codec::video::{ChromaFormat, Planes};
+    use clipfit::pipeline::decode_pictures;
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    for (name, pix_fmt, chroma, depth) in [
+        ("h264_10bit.mp4", "yuv420p10le", ChromaFormat::Yuv420, 10),
+        ("h264_422_10bit.mp4", "yuv422p10le", ChromaFormat::Yuv422, 10),
+        ("h264_interlaced.mp4", "yuv420p", ChromaFormat::Yuv420, 8),
+    ] {
+        let path = fixture(name);
+        let (reference, fmt) = ffmpeg_native(&path);
+        assert_eq!(fmt, pix_fmt, "{name}");
+        for kind in [DecoderKind::Rusty, DecoderKind::OpenH264] {
+            let (mut n, mut offset, mut first_diff) = (0usize, 0usize, None);
+            let summary = decode_pictures(&path, kind, |p| {
+                assert_eq!((p.chroma, p.bit_depth()), (chroma, depth), "{name}");
+                let mut ours = Vec::new();
+                let (cw, ch) = p.chroma.chroma_size(p.width, p.height);
+                let sizes = [(p.width as usize, p.height as usize), (cw, ch), (cw, ch)];
+                match p.planes {
+                    Planes::U8 { y, u, v } => {
+                        for (plane, (w, h)) in [y, u, v].into_iter().zip(sizes) {
+                            (0..h).for_each(|r| ours.extend_from_slice(&plane.data[r * plane.stride..][..w]));
+                        }
+                    }
+                    Planes::U16 { y, u, v, .. } => {
+                        for (plane, (w, h)) in [y, u, v].into_iter().zip(sizes) {
+                            for r in 0..h {
+                                ours.extend(plane.data[r * plane.stride..][..w].iter().flat_map(|s| s.to_le_bytes()));
+                            }
+                        }
+                    }
+                }
+                if reference.get(offset..offset + ours.len()) != Some(&ours[..]) && first_diff.is_none() {
+                    first_diff = Some(n);
+                }
+                offset += ours.len();
+                n += 1;
+            })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(summary.errors + summary.lost, 0, "{name}: {summary:?}");
+            assert_eq!(offset, reference.len(), "{name}: {n} pictures, not FFmpeg's count");
+            assert_eq!(first_diff, None, "{name} ({kind}): picture {first_diff:?} differs from FFmpeg's");
+        }
+    }
+}

@@ -602,6 +602,7 @@ pub(crate) mod tests {
                         r.send_annexb(&au, *pts, up).unwrap();
                         &mut r
                     }
+                    DecoderKind::RustH264 => unreachable!("not among KINDS"),
                 };
                 while let Some(p) = dec.receive_picture() {
                     frames.push(p.pts);
@@ -729,6 +730,7 @@ pub(crate) mod tests {
                     assert!(failed <= 2 && concealed > 0, "{failed} failed, {concealed} concealed")
                 }
                 DecoderKind::Rusty => assert!(failed >= 1 && concealed == 0),
+                DecoderKind::RustH264 => unreachable!("not among KINDS"),
             }
         }
     }

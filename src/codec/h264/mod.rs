@@ -5,5 +5,6 @@ pub mod annexb;
 pub mod decode;
 pub mod encode;
 mod ffi;
+pub mod rust_h264;
 pub mod rusty;
 pub mod sps;

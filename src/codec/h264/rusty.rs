@@ -2,8 +2,7 @@
 //!
 //! The crate decodes one access unit per call and returns its picture at once, in decode
 //! order, as an owned frame; it holds no pictures back. Presentation order is restored
-//! here from the samples' own pts: a picture is held until no packet still to come (the
-//! caller says which, see [`Packet::upcoming`]) is shown before it.
+//! from the samples' own pts by [`PtsReorder`].
 //!
 //! The crate has no error concealment: a damaged picture is lost (the previous one is
 //! frozen over its slot by the pipeline) and so, often, are the pictures that reference it
@@ -11,13 +10,13 @@
 //! `catch_unwind`: a panic becomes a codec error for that packet and the decoder is
 //! replaced by a fresh one (which waits for the next IDR picture), never a crashed conform.
 
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use rusty_h264::{Decoder, YuvFrame};
 
 use super::annexb;
 use super::decode::check_track;
+use crate::codec::reorder::PtsReorder;
 use crate::codec::video::{Decoded, Packet, Picture, VideoDecoder};
 use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
@@ -38,16 +37,8 @@ pub struct RustyDecoder {
     queued_sets: Vec<u8>,
     /// Reused Annex-B conversion buffer.
     annexb_buf: Vec<u8>,
-    /// Decoded pictures not ready yet, sorted by pts.
-    held: Vec<Frame>,
-    /// Pictures ready to hand out, in presentation order.
-    ready: VecDeque<Frame>,
-    /// The picture handed out last (dropped by the next call).
-    lent: Option<Frame>,
-    /// pts of the last picture made ready; a later-decoded one shown before it is lost.
-    last_pts: Option<f64>,
-    /// pts of packets that will never produce a picture.
-    lost: Vec<f64>,
+    /// Decoded pictures on their way out in presentation order.
+    order: PtsReorder<Frame>,
 }
 
 impl RustyDecoder {
@@ -61,11 +52,7 @@ impl RustyDecoder {
             sets: Vec::new(),
             queued_sets: Vec::new(),
             annexb_buf: Vec::new(),
-            held: Vec::new(),
-            ready: VecDeque::new(),
-            lent: None,
-            last_pts: None,
-            lost: Vec::new(),
+            order: PtsReorder::new(MAX_HELD),
         };
         this.queue_parameter_sets(&info.sps, &info.pps);
         let sets = std::mem::take(&mut this.queued_sets);
@@ -109,49 +96,29 @@ impl RustyDecoder {
         let result = match self.call(data) {
             Ok(Some(yuv)) => match to_frame(yuv, pts) {
                 Ok(frame) => {
-                    let at = self.held.partition_point(|f| f.pts <= pts);
-                    self.held.insert(at, frame);
+                    self.order.hold(frame);
                     Ok(Decoded::Clean)
                 }
                 Err(e) => {
-                    self.lost.push(pts);
+                    self.order.lose(pts);
                     Err(e)
                 }
             },
             // No picture from slice data: some of the picture's slices are missing.
             Ok(None) if has_vcl => {
-                self.lost.push(pts);
+                self.order.lose(pts);
                 Err(Error::codec(STAGE, format!("incomplete picture at pts {pts:.3} s")))
             }
             Ok(None) => Ok(Decoded::Clean),
             Err(e) => {
                 if has_vcl {
-                    self.lost.push(pts);
+                    self.order.lose(pts);
                 }
                 Err(Error::codec(STAGE, format!("corrupt or unsupported data at pts {pts:.3} s: {e}")))
             }
         };
-        self.release(upcoming);
+        self.order.release(upcoming);
         result
-    }
-
-    /// Makes ready the held pictures that nothing still to come precedes.
-    fn release(&mut self, upcoming: Option<f64>) {
-        let overflow = self.held.len().saturating_sub(MAX_HELD);
-        let count = self
-            .held
-            .iter()
-            .enumerate()
-            .take_while(|(i, f)| *i < overflow || upcoming.is_none_or(|u| f.pts <= u))
-            .count();
-        for f in self.held.drain(..count) {
-            if self.last_pts.is_some_and(|last| f.pts < last) {
-                self.lost.push(f.pts);
-            } else {
-                self.last_pts = Some(f.pts);
-                self.ready.push_back(f);
-            }
-        }
     }
 }
 
@@ -177,15 +144,15 @@ impl VideoDecoder for RustyDecoder {
     }
 
     fn send_packet(&mut self, packet: Packet<'_>) -> Result<Decoded> {
-        self.lent = None;
+        self.order.end_loan();
         let mut buf = std::mem::take(&mut self.annexb_buf);
         let has_vcl = match annexb::sample_to_annexb(packet.data, self.nal_length_size, &mut self.queued_sets, &mut buf)
         {
             Ok(has_vcl) => has_vcl,
             Err(e) => {
                 self.annexb_buf = buf;
-                self.lost.push(packet.pts);
-                self.release(packet.upcoming);
+                self.order.lose(packet.pts);
+                self.order.release(packet.upcoming);
                 return Err(e);
             }
         };
@@ -195,17 +162,16 @@ impl VideoDecoder for RustyDecoder {
     }
 
     fn receive_picture(&mut self) -> Option<Picture<'_>> {
-        let frame = self.ready.pop_front()?;
-        Some(Picture::from_i420(self.lent.insert(frame).view()))
+        self.order.next().map(|f| Picture::from_i420(f.view()))
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.lent = None;
-        self.release(None);
+        self.order.end_loan();
+        self.order.release(None);
         Ok(())
     }
 
     fn take_lost(&mut self) -> Vec<f64> {
-        std::mem::take(&mut self.lost)
+        self.order.take_lost()
     }
 }
