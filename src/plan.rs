@@ -335,13 +335,13 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
     match video.codec {
         VideoCodec::H264 => {}
         VideoCodec::Hevc => return Err(Error::unsupported("HEVC (H.265) video", hint)),
-        // Profile 0 decodes to what the fit takes; 10-bit and 4:4:4 wait for the fit's
-        // conversion to 8-bit 4:2:0.
-        VideoCodec::Vp9 if video.bit_depth == 8 && video.chroma_format == "4:2:0" => {}
+        // rusty_vp9 decodes every profile; the fit converts 10-bit and 4:2:2/4:4:4 to
+        // 8-bit 4:2:0. 12-bit (profile 2/3 at 12 bits) is not converted.
+        VideoCodec::Vp9 if matches!(video.bit_depth, 8 | 10) => {}
         VideoCodec::Vp9 => {
             return Err(Error::unsupported(
-                format!("{}-bit {} VP9 video", video.bit_depth, video.chroma_format),
-                "clipfit decodes 8-bit 4:2:0 VP9 (profile 0) only so far; re-export as H.264 or VP9 profile 0",
+                format!("{}-bit VP9 video", video.bit_depth),
+                "clipfit converts 8- and 10-bit VP9 only; re-export as H.264 or 8-bit VP9",
             ))
         }
         VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
@@ -361,13 +361,13 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
              Settings > Camera > Record Video > HDR Video off)",
         ));
     }
-    if video.chroma_format == "4:4:4" {
+    if video.codec == VideoCodec::H264 && video.chroma_format == "4:4:4" {
         return Err(Error::unsupported(
             "H.264 High 4:4:4 video",
             "no decoder clipfit uses reads 4:4:4 H.264 yet; re-export the video as 4:2:0 (yuv420p)",
         ));
     }
-    if !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0") {
+    if !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0" | "4:4:4") {
         return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
     }
     if video.width == 0

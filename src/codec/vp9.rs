@@ -28,8 +28,23 @@ const MAX_FRAMES_PER_PACKET: usize = 8;
 enum Owned {
     I420(Frame),
     /// Other layouts: planes (as `u16` when deeper than 8 bits) with their strides.
-    Deep { width: u32, height: u32, chroma: ChromaFormat, bit_depth: u8, planes: [Vec<u16>; 3], strides: [usize; 3], pts: f64 },
-    Wide { width: u32, height: u32, chroma: ChromaFormat, planes: [Vec<u8>; 3], strides: [usize; 3], pts: f64 },
+    Deep {
+        width: u32,
+        height: u32,
+        chroma: ChromaFormat,
+        bit_depth: u8,
+        planes: [Vec<u16>; 3],
+        strides: [usize; 3],
+        pts: f64,
+    },
+    Wide {
+        width: u32,
+        height: u32,
+        chroma: ChromaFormat,
+        planes: [Vec<u8>; 3],
+        strides: [usize; 3],
+        pts: f64,
+    },
 }
 
 /// Decodes one VP9 track.

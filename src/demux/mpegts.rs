@@ -110,7 +110,8 @@ impl TsDemuxer {
     pub fn from_source(mut file: Box<dyn Source>, len: u64, packet: usize, name: impl Into<PathBuf>) -> Result<Self> {
         let path = name.into();
         let prefix = packet - 188;
-        let mut scan = Scan { streams: Vec::new(), pmt_pid: None, entries: Vec::new(), pes: Vec::new(), warnings: Vec::new() };
+        let mut scan =
+            Scan { streams: Vec::new(), pmt_pid: None, entries: Vec::new(), pes: Vec::new(), warnings: Vec::new() };
         {
             file.rewind().map_err(|e| Error::io(&path, e))?;
             let mut r = BufReader::with_capacity(64 << 10, file.as_mut());
@@ -225,7 +226,10 @@ impl Scan {
     fn finish(&mut self, si: usize) -> Result<()> {
         let Some(a) = self.streams[si].current.take() else { return Ok(()) };
         let Some((header, pts, dts)) = parse_pes_header(&a.data) else {
-            self.warnings.push(Warning::new("bad_pes", format!("PID {}: a PES packet without a valid header was skipped", self.streams[si].pid)));
+            self.warnings.push(Warning::new(
+                "bad_pes",
+                format!("PID {}: a PES packet without a valid header was skipped", self.streams[si].pid),
+            ));
             return Ok(());
         };
         let pes = u32::try_from(self.pes.len()).map_err(|_| Error::limit("PES", "too many PES packets"))?;
@@ -313,8 +317,11 @@ impl Scan {
                         let profile = (h[2] >> 6) + 1;
                         let rate_index = usize::from((h[2] >> 2) & 0xf);
                         let channels = u16::from(((h[2] & 1) << 2) | (h[3] >> 6));
-                        const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-                        let rate = *RATES.get(rate_index).ok_or_else(|| Error::malformed("ADTS", "reserved sampling frequency index"))?;
+                        const RATES: [u32; 13] =
+                            [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+                        let rate = *RATES
+                            .get(rate_index)
+                            .ok_or_else(|| Error::malformed("ADTS", "reserved sampling frequency index"))?;
                         let mut info = AudioInfo {
                             codec: AudioCodec::Aac,
                             fourcc: "ADTS".into(),
@@ -360,9 +367,10 @@ impl Stream {
         let (handler, kind, timescale) = match self.kind {
             Kind::H264 => {
                 let mut v = self.video.clone().unwrap_or_else(|| VideoInfo::new(VideoCodec::H264, "avc1", 0, 0));
-                let sps = v.sps.first().cloned().ok_or_else(|| {
-                    Error::malformed(format!("PID {}", self.pid), "an H.264 stream without an SPS")
-                })?;
+                let sps =
+                    v.sps.first().cloned().ok_or_else(|| {
+                        Error::malformed(format!("PID {}", self.pid), "an H.264 stream without an SPS")
+                    })?;
                 super::stsd::apply_sps(&mut v, &sps, "H.264 SPS")?;
                 v.nal_length_size = 4;
                 v.update_display_size();
@@ -373,7 +381,8 @@ impl Stream {
                 (*b"vide", TrackKind::Video(VideoInfo::new(c, &name, 0, 0)), TS_CLOCK)
             }
             Kind::Aac => {
-                let a = self.audio.clone().ok_or_else(|| Error::malformed(format!("PID {}", self.pid), "no ADTS frame"))?;
+                let a =
+                    self.audio.clone().ok_or_else(|| Error::malformed(format!("PID {}", self.pid), "no ADTS frame"))?;
                 let rate = a.sample_rate.max(1);
                 (*b"soun", TrackKind::Audio(a), rate)
             }
@@ -401,7 +410,15 @@ impl Stream {
                 if (to_ticks(u.0) - t).abs() > resync {
                     t = to_ticks(u.0);
                 }
-                samples.push(Sample { offset: u.2 as u64, size: u.3, dts: t, cts_offset: 0, duration: 1024, sync: true, desc: 0 });
+                samples.push(Sample {
+                    offset: u.2 as u64,
+                    size: u.3,
+                    dts: t,
+                    cts_offset: 0,
+                    duration: 1024,
+                    sync: true,
+                    desc: 0,
+                });
                 t += 1024;
             }
         } else {
@@ -410,7 +427,15 @@ impl Stream {
                 let prev = (i > 0).then(|| u.1 - self.units[i - 1].1);
                 let duration = next.or(prev).unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
                 let cts = i32::try_from((u.0 - u.1).max(0)).unwrap_or(0);
-                samples.push(Sample { offset: u.2 as u64, size: u.3, dts: u.1, cts_offset: cts, duration, sync: u.4, desc: 0 });
+                samples.push(Sample {
+                    offset: u.2 as u64,
+                    size: u.3,
+                    dts: u.1,
+                    cts_offset: cts,
+                    duration,
+                    sync: u.4,
+                    desc: 0,
+                });
             }
         }
         Ok(Track {
@@ -541,7 +566,8 @@ impl Demuxer for TsDemuxer {
             .ok()
             .and_then(|i| self.entries.get(i))
             .ok_or_else(|| Error::Invalid("a sample this demuxer did not index".into()))?;
-        let ranges = self.pes.get(e.pes as usize).ok_or_else(|| Error::Invalid("a PES this demuxer did not index".into()))?;
+        let ranges =
+            self.pes.get(e.pes as usize).ok_or_else(|| Error::Invalid("a PES this demuxer did not index".into()))?;
         self.scratch.clear();
         let mut chunk = Vec::new();
         for &(at, len) in ranges {

@@ -266,9 +266,8 @@ impl AudioDecoder {
                 }
                 let ch = usize::from(self.channels.max(1));
                 // Young code fed untrusted bytes: a panic is this packet's error.
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    dec.decode(packet, OPUS_MAX_FRAMES, buf)
-                }));
+                let r =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dec.decode(packet, OPUS_MAX_FRAMES, buf)));
                 match r {
                     Ok(Ok(frames)) => buf[..(frames * ch).min(buf.len())].to_vec(),
                     Ok(Err(e)) => return Err(Error::codec("audio decode", format!("Opus packet: {e:?}"))),

@@ -48,9 +48,8 @@ pub fn parse(data: &[u8], body_len: u64) -> Result<BlockHeader> {
     let timestamp = i16::from_be_bytes([data[header - 3], data[header - 2]]);
     let keyframe = flags & 0x80 != 0;
     let total = u64::try_from(header).unwrap_or(u64::MAX);
-    let payload = body_len
-        .checked_sub(total)
-        .ok_or_else(|| Error::malformed(PLACE, "a block shorter than its own header"))?;
+    let payload =
+        body_len.checked_sub(total).ok_or_else(|| Error::malformed(PLACE, "a block shorter than its own header"))?;
     let frames = match lacing(flags) {
         0 => vec![(total, frame_size(payload)?)],
         kind => laced(data, header, body_len, kind)?,
@@ -99,16 +98,18 @@ fn laced(data: &[u8], header: usize, body_len: u64, kind: u8) -> Result<Vec<(u64
                 pos += n;
                 // A signed lace size difference: the unsigned value minus half its range.
                 let bias = (1i64 << (7 * n - 1)) - 1;
-                let size = prev.checked_add(raw as i64 - bias).filter(|s| *s >= 0).ok_or_else(|| {
-                    Error::malformed(PLACE, "EBML lace sizes go below zero")
-                })?;
+                let size = prev
+                    .checked_add(raw as i64 - bias)
+                    .filter(|s| *s >= 0)
+                    .ok_or_else(|| Error::malformed(PLACE, "EBML lace sizes go below zero"))?;
                 sizes.push(size as u64);
                 prev = size;
             }
         }
     }
     let start = pos as u64;
-    let payload = body_len.checked_sub(start).ok_or_else(|| Error::malformed(PLACE, "lace sizes run past the block"))?;
+    let payload =
+        body_len.checked_sub(start).ok_or_else(|| Error::malformed(PLACE, "lace sizes run past the block"))?;
     if kind == 2 {
         if payload % count as u64 != 0 {
             return Err(Error::malformed(

@@ -111,7 +111,10 @@ fn fixed_frame(a: &crate::media::AudioInfo) -> Option<i64> {
 /// skips AAC priming. Block timestamps stay media time.
 fn codec_delay_edit(delay_ns: u64, a: &crate::media::AudioInfo) -> Vec<Edit> {
     let mut secs = delay_ns as f64 / 1e9;
-    if secs == 0.0 && a.codec == AudioCodec::Opus && a.codec_config.len() >= 12 && a.codec_config.starts_with(b"OpusHead")
+    if secs == 0.0
+        && a.codec == AudioCodec::Opus
+        && a.codec_config.len() >= 12
+        && a.codec_config.starts_with(b"OpusHead")
     {
         secs = f64::from(u16::from_le_bytes([a.codec_config[10], a.codec_config[11]])) / 48_000.0;
     }

@@ -266,9 +266,9 @@ fn read_block(
         body.extend(s.body(size - n as u64, "Cluster/Block")?);
         block::parse(&body, size)?
     };
-    let timestamp = cluster_ts.checked_add(i64::from(parsed.timestamp)).ok_or_else(|| {
-        Error::malformed("Cluster/Block", "a block timestamp beyond 2^63 ticks")
-    })?;
+    let timestamp = cluster_ts
+        .checked_add(i64::from(parsed.timestamp))
+        .ok_or_else(|| Error::malformed("Cluster/Block", "a block timestamp beyond 2^63 ticks"))?;
     let (block_duration, keyframe) = match group {
         Some((duration, referenced)) => (duration, !referenced),
         None => (None, parsed.keyframe),
@@ -276,10 +276,7 @@ fn read_block(
     let frames = out.frames.entry(track).or_default();
     let count = parsed.frames.len() as u16;
     if frames.len() as u64 + u64::from(count) > MAX_SAMPLES_PER_TRACK {
-        return Err(Error::limit(
-            "Cluster",
-            format!("track {track} holds more than {MAX_SAMPLES_PER_TRACK} frames"),
-        ));
+        return Err(Error::limit("Cluster", format!("track {track} holds more than {MAX_SAMPLES_PER_TRACK} frames")));
     }
     for (i, (offset, size)) in parsed.frames.into_iter().enumerate() {
         frames.push(RawFrame {

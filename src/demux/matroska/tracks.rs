@@ -197,9 +197,10 @@ fn gcd(a: u64, b: u64) -> u64 {
 }
 
 fn dimension(value: u64, place: &str) -> Result<u32> {
-    u32::try_from(value).ok().filter(|&d| d <= MAX_DIMENSION).ok_or_else(|| {
-        Error::limit(place, format!("a picture dimension of {value} exceeds {MAX_DIMENSION}"))
-    })
+    u32::try_from(value)
+        .ok()
+        .filter(|&d| d <= MAX_DIMENSION)
+        .ok_or_else(|| Error::limit(place, format!("a picture dimension of {value} exceeds {MAX_DIMENSION}")))
 }
 
 fn colour(body: &[u8], place: &str, v: &mut VideoInfo) -> Result<()> {
@@ -295,9 +296,10 @@ fn audio(raw: &Raw<'_>, place: &str) -> Result<AudioInfo> {
                 SAMPLING_FREQUENCY => a.sample_rate = rate(float(b, place)?, place)?,
                 OUTPUT_SAMPLING_FREQUENCY => output_rate = Some(rate(float(b, place)?, place)?),
                 CHANNELS => {
-                    a.channels = u16::try_from(uint(b, place)?).ok().filter(|c| (1..=64).contains(c)).ok_or_else(
-                        || Error::malformed(place, "a channel count outside 1..=64"),
-                    )?
+                    a.channels = u16::try_from(uint(b, place)?)
+                        .ok()
+                        .filter(|c| (1..=64).contains(c))
+                        .ok_or_else(|| Error::malformed(place, "a channel count outside 1..=64"))?
                 }
                 BIT_DEPTH => {
                     if let Some(p) = pcm.as_mut() {
