@@ -78,6 +78,55 @@ impl Vp9Decoder {
     }
 }
 
+/// (profile, bit depth, chroma format) from a VP9 keyframe's uncompressed header (VP9
+/// bitstream specification §6.2): what a container that does not say (WebM without
+/// CodecPrivate features) leaves to the stream. `None` for anything but a keyframe.
+pub fn keyframe_format(data: &[u8]) -> Option<(u8, u8, &'static str)> {
+    let bit = |i: usize| -> Option<u8> { Some((data.get(i / 8)? >> (7 - i % 8)) & 1) };
+    if bit(0)? != 1 || bit(1)? != 0 {
+        return None; // frame_marker
+    }
+    let profile = bit(2)? | bit(3)? << 1;
+    let mut i = 4 + usize::from(profile == 3);
+    if bit(i)? == 1 {
+        return None; // show_existing_frame
+    }
+    // frame_type (0 = key), show_frame, error_resilient_mode.
+    if bit(i + 1)? != 0 {
+        return None;
+    }
+    i += 4;
+    let sync = (0..24).try_fold(0u32, |v, k| Some(v << 1 | u32::from(bit(i + k)?)))?;
+    if sync != 0x49_83_42 {
+        return None;
+    }
+    i += 24;
+    let mut depth = 8;
+    if profile >= 2 {
+        depth = if bit(i)? == 1 { 12 } else { 10 };
+        i += 1;
+    }
+    let color_space = (0..3).try_fold(0u8, |v, k| Some(v << 1 | bit(i + k)?))?;
+    i += 3;
+    let chroma = if color_space == 7 {
+        // sRGB: 4:4:4 in profiles 1 and 3.
+        "4:4:4"
+    } else {
+        i += 1; // color_range
+        if profile == 1 || profile == 3 {
+            match (bit(i)?, bit(i + 1)?) {
+                (1, 1) => "4:2:0",
+                (1, 0) => "4:2:2",
+                (0, 1) => "4:4:0",
+                _ => "4:4:4",
+            }
+        } else {
+            "4:2:0"
+        }
+    };
+    Some((profile, depth, chroma))
+}
+
 /// The crate's frame as ours, after checking its layout.
 fn to_owned(f: DecodedFrame, pts: f64) -> Result<Owned> {
     let (w, h) = (f.width as usize, f.height as usize);
@@ -198,5 +247,22 @@ impl VideoDecoder for Vp9Decoder {
 
     fn take_lost(&mut self) -> Vec<f64> {
         std::mem::take(&mut self.lost)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyframe_headers_give_profile_depth_and_chroma() {
+        // Profile 0 keyframe: marker 10, profile 00, shown; sync code; BT.601, limited.
+        assert_eq!(keyframe_format(&[0x82, 0x49, 0x83, 0x42, 0x20, 0]), Some((0, 8, "4:2:0")));
+        // Profile 2 (profile_low 0, profile_high 1), 10-bit.
+        assert_eq!(keyframe_format(&[0x92, 0x49, 0x83, 0x42, 0x10, 0]), Some((2, 10, "4:2:0")));
+        // An inter frame (frame_type 1), a bad sync code, and too few bytes say nothing.
+        assert_eq!(keyframe_format(&[0x86, 0x49, 0x83, 0x42, 0x20]), None);
+        assert_eq!(keyframe_format(&[0x82, 0x49, 0x83, 0x43, 0x20]), None);
+        assert_eq!(keyframe_format(&[0x82, 0x49]), None);
     }
 }

@@ -82,6 +82,9 @@ enum Kind {
     Aac,
     Video(VideoCodec),
     Audio(AudioCodec),
+    /// Stream type 6 without a descriptor that names it: told by its first bytes (FFmpeg's
+    /// M2TS mode carries AAC so).
+    Private,
 }
 
 /// A PES being assembled.
@@ -279,6 +282,10 @@ impl Scan {
         if s.units.len() as u64 >= MAX_SAMPLES_PER_TRACK {
             return Err(Error::limit("PES", format!("PID {} holds more than {MAX_SAMPLES_PER_TRACK} samples", s.pid)));
         }
+        if s.kind == Kind::Private {
+            let adts = es.len() >= 2 && es[0] == 0xff && es[1] & 0xf6 == 0xf0;
+            s.kind = if adts { Kind::Aac } else { Kind::Audio(AudioCodec::Other) };
+        }
         match s.kind {
             Kind::H264 => {
                 let mut size = 0u64;
@@ -350,7 +357,7 @@ impl Scan {
                 }
             }
             // Other codecs are named (and refused by the plan), their packets kept whole.
-            Kind::Video(_) | Kind::Audio(_) => {
+            Kind::Video(_) | Kind::Audio(_) | Kind::Private => {
                 s.units.push((pts, dts, self.entries.len(), es.len() as u32, true));
                 self.entries.push(Entry { pes, start: header as u32, len: es.len() as u32, form: Form::Raw });
             }
@@ -386,6 +393,7 @@ impl Stream {
                 let rate = a.sample_rate.max(1);
                 (*b"soun", TrackKind::Audio(a), rate)
             }
+            Kind::Private => (*b"data", TrackKind::Other, TS_CLOCK),
             Kind::Audio(c) => {
                 let a = AudioInfo {
                     codec: c,
@@ -500,6 +508,7 @@ fn parse_pmt(payload: &[u8]) -> Vec<Stream> {
             0x87 => Some(Kind::Audio(AudioCodec::Eac3)),
             0x06 if has(0x6A) => Some(Kind::Audio(AudioCodec::Ac3)),
             0x06 if has(0x7A) => Some(Kind::Audio(AudioCodec::Eac3)),
+            0x06 => Some(Kind::Private),
             _ => None,
         };
         if let Some(kind) = kind {

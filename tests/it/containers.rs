@@ -175,6 +175,25 @@ fn live_webm_keeps_audio_in_sync() {
     }
 }
 
+/// VP9 profile 2 (10-bit) comes out of the decoder as 16-bit planes and is converted to
+/// 8-bit 4:2:0 by the fit.
+#[test]
+fn ten_bit_vp9_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let src = fixture("vp9_10bit.webm");
+    assert_eq!(clipfit::demux::probe(&src).unwrap().video().unwrap().bit_depth, 10);
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 1.0);
+    let ssim = ssim_vs_cropped_source(&out, &src, 0.9);
+    assert!(ssim > 0.9, "SSIM {ssim}");
+}
+
 /// A recording cut off mid-cluster (a crashed browser tab) is read up to the cut.
 #[test]
 fn truncated_live_webm_is_read_up_to_the_cut() {

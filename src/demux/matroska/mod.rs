@@ -76,6 +76,9 @@ impl MatroskaDemuxer {
             return Err(Error::malformed("Tracks", "no tracks"));
         }
         summary::check_samples_in_file(&tracks, len)?;
+        for t in &mut tracks {
+            vp9_format_from_stream(t, file.as_mut(), &path)?;
+        }
         let mut info = summary::media_info(&[], &tracks, len, false)?;
         info.container = if scanned.doc_type == "webm" { "webm" } else { "mkv" }.into();
         info.major_brand = Some(scanned.doc_type.clone());
@@ -83,6 +86,25 @@ impl MatroskaDemuxer {
         let tracks = tracks.into_iter().map(|t| (t.timescale, t.samples)).collect();
         Ok(MatroskaDemuxer { path, file, info, tracks })
     }
+}
+
+/// A VP9 track's profile, bit depth and chroma format from its first keyframe: WebM
+/// muxers often leave CodecPrivate empty, and the stream is the authority anyway.
+fn vp9_format_from_stream(t: &mut Track, file: &mut dyn Source, path: &Path) -> Result<()> {
+    let TrackKind::Video(v) = &mut t.kind else { return Ok(()) };
+    let Some(key) = t.samples.iter().find(|s| s.sync) else { return Ok(()) };
+    if v.codec != crate::media::VideoCodec::Vp9 {
+        return Ok(());
+    }
+    // The uncompressed header's format fields lie in its first few bytes.
+    let mut head = vec![0u8; (key.size as usize).min(16)];
+    read_exact_at(file, key.offset, &mut head, path)?;
+    if let Some((profile, depth, chroma)) = crate::codec::vp9::keyframe_format(&head) {
+        v.profile = Some(format!("Profile {profile}"));
+        v.bit_depth = depth;
+        v.chroma_format = chroma.into();
+    }
+    Ok(())
 }
 
 /// Video ticks per second: one per TimestampScale tick (1000 at the default 1 ms), or
