@@ -358,7 +358,7 @@ mod tests {
     #[test]
     fn vp9_and_av1_private_data_give_depth_and_chroma() {
         let mut v = VideoInfo::new(VideoCodec::Vp9, "V_VP9", 64, 64);
-        vp9_features(&[1, 1, 2, 3, 1, 1, 10, 4, 1, 1], &mut v);
+        vp9_features(&[1, 1, 2, 3, 1, 10, 4, 1, 1], &mut v);
         assert_eq!((v.profile.as_deref(), v.bit_depth, v.chroma_format.as_str()), (Some("Profile 2"), 10, "4:2:0"));
         vp9_features(&[3, 200], &mut v);
         let mut v = VideoInfo::new(VideoCodec::Av1, "V_AV1", 64, 64);
