@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn short_planes_are_an_error_not_a_panic() {
-        let y = vec![0u16; 10];
+        let y = [0u16; 10];
         let p = Plane { data: &y[..], stride: 4 };
         let pic = picture(4, 4, ChromaFormat::Yuv420, Planes::U16 { bit_depth: 10, y: p, u: p, v: p });
         assert!(Converter::new().to_i420(&pic).is_err());

@@ -347,7 +347,9 @@ mod tests {
                 let p = plan(w, h, 0, (1, 1), fit);
                 let r = p.picture_rect;
                 assert!(r.w >= 2 && r.h >= 2 && r.x + r.w <= 1080 && r.y + r.h <= 1920);
-                assert!(r.x % 2 == 0 && r.y % 2 == 0 && r.w % 2 == 0 && r.h % 2 == 0);
+                assert!(
+                    r.x.is_multiple_of(2) && r.y.is_multiple_of(2) && r.w.is_multiple_of(2) && r.h.is_multiple_of(2)
+                );
                 let s = p.picture_src;
                 assert!(s.width > 0.0 && s.left >= 0.0 && s.left + s.width <= f64::from(w) + 1e-9);
                 assert!(s.height > 0.0 && s.top >= 0.0 && s.top + s.height <= f64::from(h) + 1e-9);

@@ -103,7 +103,7 @@ impl AacEncoder {
     /// Encode interleaved samples (any whole number of frames, nominally in [-1, 1]);
     /// returns the access units completed so far, 1024 frames each.
     pub fn encode(&mut self, interleaved: &[f32]) -> Result<Vec<Vec<u8>>> {
-        if interleaved.len() % self.channels != 0 {
+        if !interleaved.len().is_multiple_of(self.channels) {
             return Err(Error::codec(STAGE, "input is not a whole number of frames"));
         }
         self.in_frames += (interleaved.len() / self.channels) as u64;

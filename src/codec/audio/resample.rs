@@ -95,7 +95,7 @@ impl Resampler {
     /// Resample a chunk of interleaved audio of any length (a whole number of frames);
     /// returns whatever output is ready.
     pub fn process(&mut self, interleaved: &[f32]) -> Result<Vec<f32>> {
-        if interleaved.len() % self.channels != 0 {
+        if !interleaved.len().is_multiple_of(self.channels) {
             return Err(Error::codec(STAGE, "input is not a whole number of frames"));
         }
         let frames = interleaved.len() / self.channels;

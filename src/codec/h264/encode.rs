@@ -147,7 +147,7 @@ impl H264Encoder {
 
 fn validate(cfg: &EncoderConfig) -> Result<()> {
     let (long, short) = (cfg.width.max(cfg.height), cfg.width.min(cfg.height));
-    if short == 0 || cfg.width % 2 != 0 || cfg.height % 2 != 0 {
+    if short == 0 || !cfg.width.is_multiple_of(2) || !cfg.height.is_multiple_of(2) {
         return Err(Error::Invalid(format!(
             "cannot encode {}x{}: sides must be even and non-zero",
             cfg.width, cfg.height
