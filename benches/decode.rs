@@ -70,7 +70,7 @@ fn decode(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("h264_decode_{name}"));
         g.sample_size(10);
         g.throughput(Throughput::Elements(input.samples.len() as u64));
-        for kind in [DecoderKind::OpenH264, DecoderKind::Rusty] {
+        for kind in [DecoderKind::OpenH264, DecoderKind::Rusty, DecoderKind::RustH264] {
             g.bench_function(BenchmarkId::from_parameter(kind), |b| {
                 b.iter(|| {
                     let mut dec = open_decoder(kind, &input.info).unwrap();

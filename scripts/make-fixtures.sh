@@ -49,6 +49,10 @@ $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libx264 -preset ultrafast -pix_fmt yu
 $FF -f lavfi -i "$(src 640x360 50 2)" -vf "tinterlace=mode=interleave_top,setfield=tff" \
   -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -pix_fmt yuv420p -b:v 1500k \
   h264_interlaced.mp4
+# The same bottom field first (DV/SD order), smaller: the field order is measured.
+$FF -f lavfi -i "$(src 320x240 50 1)" -vf "tinterlace=mode=interleave_bottom,setfield=bff" \
+  -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params bff=1 -pix_fmt yuv420p -b:v 600k \
+  h264_interlaced_bff.mp4
 # AC-3 audio (unsupported audio), 5.1.
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 48000 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a ac3 -ac 6 ac3.mp4

@@ -149,29 +149,37 @@ pub const DECODE_MAX_INPUT: usize = 256 * 1024;
 /// panicking, the pictures that come out must be in presentation order with consistent
 /// plane sizes.
 pub fn h264_decode(data: &[u8]) {
+    use clipfit::codec::h264::annexb;
     use clipfit::codec::h264::decode::OpenH264Decoder;
+    use clipfit::codec::h264::rust_h264::RustH264Decoder;
     use clipfit::codec::h264::rusty::RustyDecoder;
-    use clipfit::codec::video::VideoDecoder;
+    use clipfit::codec::video::{Packet, VideoDecoder};
+    use clipfit::video::convert::Converter;
     use clipfit::media::{VideoCodec, VideoInfo};
     if data.len() > DECODE_MAX_INPUT {
         return;
     }
     let info = VideoInfo { nal_length_size: 4, ..VideoInfo::new(VideoCodec::H264, "avc1", 64, 64) };
     let units = access_units(data);
-    let (Ok(mut openh264), Ok(mut rusty)) = (OpenH264Decoder::new(&info), RustyDecoder::new(&info)) else {
+    let (Ok(mut openh264), Ok(mut rusty), Ok(mut rust)) =
+        (OpenH264Decoder::new(&info), RustyDecoder::new(&info), RustH264Decoder::new(&info))
+    else {
         return;
     };
-    let check = |dec: &mut dyn VideoDecoder, last: &mut f64| {
+    let mut converter = Converter::new();
+    let mut check = |dec: &mut dyn VideoDecoder, last: &mut f64| {
         while let Some(p) = dec.receive_picture() {
             assert!(p.pts >= *last, "presentation order: {} after {}", p.pts, *last);
             *last = p.pts;
-            let f = p.as_i420().expect("8-bit 4:2:0");
+            // Any format the decoder makes narrows to 8-bit 4:2:0 (or fails cleanly).
+            let Ok(f) = converter.to_i420(&p) else { continue };
             let (cw, ch) = ((f.width as usize).div_ceil(2), (f.height as usize).div_ceil(2));
             assert!(f.y.len() >= f.y_stride * (f.height as usize - 1) + f.width as usize);
             assert!(f.u.len() >= f.c_stride * (ch - 1) + cw && f.v.len() >= f.c_stride * (ch - 1) + cw);
         }
     };
-    let (mut last_o, mut last_r) = (f64::MIN, f64::MIN);
+    let (mut last_o, mut last_r, mut last_2) = (f64::MIN, f64::MIN, f64::MIN);
+    let mut sample = Vec::new();
     for (i, au) in units.iter().enumerate() {
         // Pictures in decode order, each shown at its own index: nothing to reorder, so
         // anything out of order is the decoder's doing.
@@ -180,8 +188,17 @@ pub fn h264_decode(data: &[u8]) {
         check(&mut openh264, &mut last_o);
         let _ = rusty.send_annexb(au, pts, Some(pts + 1.0));
         check(&mut rusty, &mut last_r);
+        sample.clear();
+        if annexb::write_avcc(annexb::annexb_nals(au), &mut sample).is_ok() {
+            let _ = rust.send_packet(Packet { data: &sample, pts, upcoming: Some(pts + 1.0) });
+            check(&mut rust, &mut last_2);
+        }
     }
-    for (dec, last) in [(&mut openh264 as &mut dyn VideoDecoder, &mut last_o), (&mut rusty, &mut last_r)] {
+    for (dec, last) in [
+        (&mut openh264 as &mut dyn VideoDecoder, &mut last_o),
+        (&mut rusty, &mut last_r),
+        (&mut rust, &mut last_2),
+    ] {
         let _ = dec.flush();
         check(dec, last);
         let _ = dec.take_lost();

@@ -153,6 +153,31 @@ fn refuse_same_file(input: &Path, output: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Peak memory a conform stays under by default (a 512 MB serverless function, a small
+/// VM): workers are added up to one per core only while they fit in it.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 300 << 20;
+/// What a conform holds besides its workers: the binary, the sample index, the audio,
+/// the muxer and joined segments (measured: see the README's performance section).
+const BASE_MEMORY: u64 = 40 << 20;
+/// One worker's fixed part: the 1080x1920 encoder and its queue of fitted frames.
+const WORKER_MEMORY: u64 = 50 << 20;
+/// One worker's part per source pixel (8-bit): the decoder's reference pictures with
+/// their motion fields, pictures held for reordering, and the fit's source-size rows.
+/// Measured at 4K with rusty_h264: 177 MB a worker, 127 MB of it source-sized.
+const WORKER_BYTES_PER_PIXEL: u64 = 16;
+
+/// `--jobs` when not given: one worker per core, as many as fit in
+/// [`DEFAULT_MEMORY_BUDGET`] (at least one). A 4K source gets one worker on two cores
+/// (two would peak at ≈ 360 MB); 1080p and smaller get one per core.
+pub fn default_jobs(cores: usize, video: Option<&crate::media::VideoInfo>) -> usize {
+    let Some(v) = video else { return cores.max(1) };
+    let pixels = u64::from(v.width) * u64::from(v.height);
+    let depth = if v.bit_depth > 8 { 2 } else { 1 };
+    let per_worker = WORKER_MEMORY + WORKER_BYTES_PER_PIXEL * pixels * depth;
+    let fit = DEFAULT_MEMORY_BUDGET.saturating_sub(BASE_MEMORY) / per_worker.max(1);
+    cores.min(usize::try_from(fit).unwrap_or(usize::MAX)).max(1)
+}
+
 fn copy_file(input: &Path, output: &Path) -> Result<()> {
     let tmp = crate::tempfiles::beside(output)?;
     std::fs::copy(input, tmp.path()).map_err(|e| Error::io(input, e))?;
@@ -174,7 +199,8 @@ fn rebuild(
     let mut audio = audio::prepare(demux.as_mut(), plan, progress)?;
     let mut warnings = std::mem::take(&mut audio.warnings);
     let writer = Mp4Writer::create(output)?;
-    let jobs = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = opts.jobs.unwrap_or_else(|| default_jobs(cores, demux.info().video()));
     let (frames, video_warnings) = video::run(
         demux,
         plan,
@@ -186,4 +212,27 @@ fn rebuild(
     )?;
     warnings.extend(video_warnings);
     Ok((frames, warnings))
+}
+
+#[cfg(test)]
+mod jobs_tests {
+    use super::default_jobs;
+    use crate::media::{VideoCodec, VideoInfo};
+
+    fn video(w: u32, h: u32, depth: u8) -> VideoInfo {
+        let mut v = VideoInfo::new(VideoCodec::H264, "avc1", w, h);
+        v.bit_depth = depth;
+        v
+    }
+
+    #[test]
+    fn workers_fit_in_the_memory_budget() {
+        assert_eq!(default_jobs(2, Some(&video(3840, 2160, 8))), 1);
+        assert_eq!(default_jobs(2, Some(&video(1920, 1080, 8))), 2);
+        assert_eq!(default_jobs(8, Some(&video(1920, 1080, 8))), 3);
+        assert_eq!(default_jobs(2, Some(&video(640, 360, 8))), 2);
+        assert_eq!(default_jobs(2, Some(&video(7680, 4320, 8))), 1);
+        assert_eq!(default_jobs(2, Some(&video(1920, 1080, 10))), 2);
+        assert_eq!(default_jobs(4, None), 4);
+    }
 }

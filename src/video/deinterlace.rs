@@ -11,6 +11,13 @@
 //! then retimes to 30 fps).
 //!
 //! Every plane is treated alike (4:2:0 interlaced chroma is coded by field as well).
+//!
+//! **Field order** is measured, not assumed: MP4 files rarely say it (no `fiel` box) and
+//! the H.264 stream says it only in optional SEI messages. Shot top field first, a
+//! frame's bottom field lies in time between its own top field and the next frame's, so
+//! it matches their average better than the top field matches the average of the two
+//! bottom fields around it; bottom field first, the other way round. The first frames
+//! with motion decide ([`FieldOrder::TopFirst`] until they do).
 
 use crate::media::{Frame, FrameRef};
 
@@ -29,6 +36,10 @@ pub enum FieldOrder {
 #[derive(Debug)]
 pub struct Deinterlacer {
     order: FieldOrder,
+    /// Evidence for each field order so far: (top first, bottom first) mismatch sums.
+    evidence: (u64, u64),
+    /// Frame pairs measured; the order is fixed after [`ORDER_PAIRS`].
+    measured: usize,
     prev: Option<Frame>,
     cur: Option<Frame>,
     /// The output picture, reused.
@@ -40,7 +51,20 @@ pub struct Deinterlacer {
 impl Deinterlacer {
     /// A deinterlacer for frames whose first field is `order`.
     pub fn new(order: FieldOrder) -> Self {
-        Deinterlacer { order, prev: None, cur: None, out: Frame::black(2, 2), spare: None }
+        Deinterlacer {
+            order,
+            evidence: (0, 0),
+            measured: 0,
+            prev: None,
+            cur: None,
+            out: Frame::black(2, 2),
+            spare: None,
+        }
+    }
+
+    /// The field order in use (measured from the frames so far).
+    pub fn order(&self) -> FieldOrder {
+        self.order
     }
 
     /// Takes the next frame in; gives back the previous one deinterlaced (none for the
@@ -56,6 +80,16 @@ impl Deinterlacer {
         let same_size = (cur.width, cur.height) == (next.width, next.height);
         let prev = self.prev.as_ref().filter(|p| (p.width, p.height) == (cur.width, cur.height)).unwrap_or(&cur);
         let following = if same_size { &next } else { &cur };
+        if same_size && self.measured < ORDER_PAIRS {
+            let (top, bottom) = field_order_evidence(&cur, &next);
+            self.evidence = (self.evidence.0 + top, self.evidence.1 + bottom);
+            // Too little motion to tell says nothing; the default stays.
+            if self.evidence.0.abs_diff(self.evidence.1) > u64::from(cur.width) * 4 {
+                self.order =
+                    if self.evidence.0 <= self.evidence.1 { FieldOrder::TopFirst } else { FieldOrder::BottomFirst };
+                self.measured += 1;
+            }
+        }
         weave_out(self.order, prev, &cur, following, &mut self.out);
         self.spare = self.prev.take();
         if same_size {
@@ -77,6 +111,29 @@ impl Deinterlacer {
         self.spare = Some(cur);
         Some(self.out.view())
     }
+}
+
+/// Frame pairs whose motion decides the field order.
+const ORDER_PAIRS: usize = 8;
+
+/// How badly each field order explains `cur` followed by `next` (luma; lower is better).
+/// Top first, the fields run T0 B0 T1 B1: `cur`'s bottom field is half a frame from
+/// `next`'s top field, while `cur`'s top field is a frame and a half from `next`'s bottom
+/// field. Bottom first, the other way round. Each mismatch compares a field's lines with
+/// the other frame's lines of the other field just above and below.
+fn field_order_evidence(cur: &Frame, next: &Frame) -> (u64, u64) {
+    let (w, h) = (cur.width as usize, cur.height as usize);
+    let mut mismatch = [0u64; 2];
+    for y in 1..h.saturating_sub(1) {
+        let mut sum = 0u64;
+        for x in 0..w {
+            let around = u32::from(next.y[(y - 1) * w + x]) + u32::from(next.y[(y + 1) * w + x]);
+            sum += u64::from((2 * u32::from(cur.y[y * w + x])).abs_diff(around));
+        }
+        // Odd lines are the bottom field: close to the next top field under top-first.
+        mismatch[1 - y % 2] += sum;
+    }
+    (mismatch[0], mismatch[1])
 }
 
 /// Deinterlaces `cur` (with `prev` and `next` around it) into `out`.
@@ -253,6 +310,36 @@ mod tests {
         // The kept (top) field is untouched.
         for y in (0..32).step_by(2) {
             assert_eq!(&out.y[y * 64..][..64], &frames[1].y[y * 64..][..64]);
+        }
+    }
+
+    #[test]
+    fn the_field_order_is_measured_from_motion() {
+        for (bottom_first, want) in [(false, FieldOrder::TopFirst), (true, FieldOrder::BottomFirst)] {
+            // A 16-pixel bar moving 6 pixels a field: the earlier field of each frame is 6
+            // pixels behind.
+            let frames: Vec<Frame> = (0..4)
+                .map(|i| {
+                    let mut f = Frame::black(64, 32);
+                    for y in 0..32 {
+                        let early_field = (y % 2 == 1) == bottom_first;
+                        let x0 = 4 + 12 * i + if early_field { 0 } else { 6 };
+                        f.y[y * 64 + x0..][..16].fill(235);
+                    }
+                    f.pts = i as f64;
+                    f
+                })
+                .collect();
+            // Told the wrong order, it finds the right one from the first pair.
+            let wrong = if bottom_first { FieldOrder::TopFirst } else { FieldOrder::BottomFirst };
+            let mut d = Deinterlacer::new(wrong);
+            d.push(frames[0].view());
+            let out = d.push(frames[1].view()).unwrap();
+            let keep = usize::from(bottom_first);
+            for y in (keep..32).step_by(2) {
+                assert_eq!(&out.y[y * 64..][..64], &frames[0].y[y * 64..][..64], "{want:?} line {y}");
+            }
+            assert_eq!(d.order(), want);
         }
     }
 

@@ -110,13 +110,18 @@ fn high_10_422_and_interlaced_h264_conform() {
         return;
     }
     let dir = tmp();
-    for (name, seconds) in [("h264_10bit.mp4", 1.0), ("h264_422_10bit.mp4", 1.0), ("h264_interlaced.mp4", 2.0)] {
+    for (name, seconds) in [
+        ("h264_10bit.mp4", 1.0),
+        ("h264_422_10bit.mp4", 1.0),
+        ("h264_interlaced.mp4", 2.0),
+        ("h264_interlaced_bff.mp4", 1.0),
+    ] {
         let out = dir.path().join(name);
         let run = conform(&fixture(name), &out, &[]);
         assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
         assert_tiktok_ready(&out, seconds);
         let ssim = ssim_against_source(&out, &fixture(name), seconds, "");
-        if name == "h264_interlaced.mp4" {
+        if name.starts_with("h264_interlaced") {
             let deinterlaced = ssim_against_source(&out, &fixture(name), seconds, "yadif=0,");
             assert!(deinterlaced >= 0.98, "{name}: SSIM against yadif {deinterlaced}");
             assert!(deinterlaced > ssim + 0.01, "{name}: yadif {deinterlaced} vs woven {ssim}");

@@ -59,8 +59,9 @@ pub struct ConformFlags {
     /// Keep only the first SECONDS of the input.
     #[arg(long, value_name = "SECONDS")]
     pub trim: Option<f64>,
-    /// Video segments to transcode at once [default: one per core]. Each needs its own
-    /// decoder (about 220 MB for 4K input): 1 is slowest and uses least memory.
+    /// Video segments to transcode at once [default: one per core, as many as fit in
+    /// 300 MB]. Each needs its own decoder (about 180 MB for 4K input): 1 is slowest and
+    /// uses least memory.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// Remote input.

@@ -23,6 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use ::rust_h264::decoder::{ChromaFormat as CrateChroma, Decoder, Frame as CrateFrame};
 use ::rust_h264::nal::{parse_avcc, NalUnitType};
 
+use super::annexb;
 use crate::codec::reorder::{PtsReorder, Timed};
 use crate::codec::video::{ChromaFormat, Decoded, Packet, Picture, Plane, Planes, VideoDecoder};
 use crate::error::{Error, Result};
@@ -77,6 +78,12 @@ impl RustH264Decoder {
     pub fn new(info: &VideoInfo) -> Result<Self> {
         if info.codec != VideoCodec::H264 {
             return Err(Error::unsupported(format!("{} video", info.fourcc), "only H.264 input can be decoded"));
+        }
+        if !matches!(info.bit_depth, 8 | 10) || info.chroma_format == "4:4:4" {
+            return Err(Error::unsupported(
+                format!("H.264 {}-bit {}", info.bit_depth, info.chroma_format),
+                "re-export the video as 8- or 10-bit 4:2:0 or 4:2:2",
+            ));
         }
         if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
             return Err(Error::unsupported(
@@ -149,6 +156,16 @@ impl RustH264Decoder {
         }
     }
 
+    /// Makes ready what nothing still to come precedes, counting the picture still being
+    /// built (shown at `building`) among what is to come.
+    fn release(&mut self, upcoming: Option<f64>) {
+        let limit = match (upcoming, self.building) {
+            (Some(u), Some(b)) => Some(u.min(b)),
+            (u, b) => u.or(b),
+        };
+        self.order.release(limit);
+    }
+
     /// Takes the crate's pictures in, dropping those of packets already written off.
     fn hold(&mut self, frames: Vec<(CrateFrame, f64)>) -> Result<()> {
         let mut bad = None;
@@ -215,6 +232,12 @@ impl VideoDecoder for RustH264Decoder {
         if !pts.is_finite() {
             return Err(Error::Invalid(format!("H.264 sample pts {pts} is not finite")));
         }
+        // The crate stops quietly at bad framing; it is this packet's error (and loss).
+        if let Err(e) = annexb::avcc_nals(packet.data, self.nal_length_size as u8) {
+            self.order.lose(pts);
+            self.release(packet.upcoming);
+            return Err(e);
+        }
         let (frames, has_vcl, complaint) = self.call(packet.data, self.nal_length_size, pts);
         let held = self.hold(frames);
         let result = match complaint {
@@ -225,12 +248,7 @@ impl VideoDecoder for RustH264Decoder {
             }
             _ => held.map(|()| Decoded::Clean),
         };
-        // The picture still being built is shown at `building`: nothing after it goes first.
-        let limit = match (packet.upcoming, self.building) {
-            (Some(u), Some(b)) => Some(u.min(b)),
-            (u, b) => u.or(b),
-        };
-        self.order.release(limit);
+        self.release(packet.upcoming);
         result
     }
 
