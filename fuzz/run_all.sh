@@ -68,6 +68,16 @@ for t in "${targets[@]}"; do
         out="corpus/$t/$(basename "$f").frags"
         [ -e "$out" ] || python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=min(x for x in (d.find(b'styp'),d.find(b'sidx'),d.find(b'moof')) if x>0)-4; sys.stdout.buffer.write(d[i:])" "$f" >"$out"
       done ;;
+    matroska)
+      seed "$t" ../testdata/*.mkv ../testdata/*.webm ../testdata/malformed/*.mkv ../testdata/malformed/*.webm ;;
+    mpegts)
+      # The harness reads one byte (odd: 192-byte M2TS packets), then the stream.
+      for f in ../testdata/*.ts ../testdata/*.m2ts; do
+        [ -e "$f" ] || continue
+        out="corpus/$t/$(basename "$f").pkt"
+        case "$f" in *.m2ts) b='\x01' ;; *) b='\x00' ;; esac
+        [ -e "$out" ] || { printf "$b"; cat "$f"; } >"$out"
+      done ;;
     *)
       seed "$t" ../testdata/*.mp4 ../testdata/robust/*.mp4 ../testdata/*.mov ../testdata/malformed/* seeds/conform/* ;;
   esac

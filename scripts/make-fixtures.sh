@@ -84,6 +84,20 @@ $FF -f lavfi -i "$(src 320x240 24 3)" -f lavfi -i "$(tone 48000 3)" \
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 44100 3)" \
   -vf "setpts='if(lt(N\\,45)\\,N/30\\,1.5+(N-45)/20)/TB'" -fps_mode vfr \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a libmp3lame -b:a 64k vfr_mp3.mp4
+# Matroska and live WebM (issue 15): H.264 with B-frames + AAC in MKV; VP9 + Opus as a
+# browser records it (unknown element sizes, no Cues, no Duration).
+$FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f matroska h264_aac.mkv
+$FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 400k -pix_fmt yuv420p -c:a libopus -b:a 64k -ac 2 \
+  -f webm -live 1 vp9_opus_live.webm
+# VP9 profile 2 (10-bit), no audio.
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k \
+  -pix_fmt yuv420p10le -profile:v 2 -f webm vp9_10bit.webm
+# MPEG-TS and M2TS (192-byte packets, as AVCHD cameras write) of one H.264 + AAC clip.
+$FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts
+$FF -i h264_aac.ts -c copy -f mpegts -mpegts_m2ts_mode 1 h264_aac.m2ts
 # Fragmented MP4.
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 44100 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 30 -c:a aac \

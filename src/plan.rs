@@ -352,7 +352,15 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
                 ));
             }
         }
-        VideoCodec::Vp9 => return Err(Error::unsupported("VP9 video", hint)),
+        // rusty_vp9 decodes every profile; the fit converts 10-bit and 4:2:2/4:4:4 to
+        // 8-bit 4:2:0. 12-bit (profile 2/3 at 12 bits) is not converted.
+        VideoCodec::Vp9 if matches!(video.bit_depth, 8 | 10) => {}
+        VideoCodec::Vp9 => {
+            return Err(Error::unsupported(
+                format!("{}-bit VP9 video", video.bit_depth),
+                "clipfit converts 8- and 10-bit VP9 only; re-export as H.264 or 8-bit VP9",
+            ))
+        }
         VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
         VideoCodec::Av1 => return Err(Error::unsupported("AV1 video", hint)),
         VideoCodec::Mpeg4 => return Err(Error::unsupported("MPEG-4 Part 2 video", hint)),
@@ -382,13 +390,13 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             ));
         }
     }
-    if video.chroma_format == "4:4:4" {
+    if video.codec == VideoCodec::H264 && video.chroma_format == "4:4:4" {
         return Err(Error::unsupported(
             "H.264 High 4:4:4 video",
             "no decoder clipfit uses reads 4:4:4 H.264 yet; re-export the video as 4:2:0 (yuv420p)",
         ));
     }
-    if !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0") {
+    if !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0" | "4:4:4") {
         return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
     }
     if video.width == 0
@@ -406,7 +414,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             AudioCodec::Ac3 => Some("AC-3 (Dolby Digital) audio"),
             AudioCodec::Eac3 => Some("E-AC-3 (Dolby Digital Plus) audio"),
             AudioCodec::Dts => Some("DTS audio"),
-            AudioCodec::Opus => Some("Opus audio in MP4"),
+            AudioCodec::Vorbis => Some("Vorbis audio"),
             AudioCodec::Mp2 => Some("MPEG Layer II audio"),
             AudioCodec::Other => Some("this audio codec"),
             _ => None,

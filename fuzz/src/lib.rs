@@ -319,4 +319,41 @@ fn hevc_access_units(data: &[u8]) -> Vec<Vec<u8>> {
     }
     units.push(cur);
     units
+
+/// Demuxes `data` as Matroska/WebM (whatever its first bytes): the scan, lacing, timing
+/// and summary; then every indexed sample is read back, which must stay inside the data.
+pub fn matroska(data: &[u8]) {
+    use clipfit::demux::Demuxer;
+    let len = data.len() as u64;
+    let source = Box::new(std::io::Cursor::new(data.to_vec()));
+    let Ok(mut demux) = clipfit::demux::matroska::MatroskaDemuxer::from_source(source, len, "<fuzz>") else {
+        return;
+    };
+    let mut buf = Vec::new();
+    for t in 0..demux.info().tracks.len() {
+        for s in demux.samples(t).to_vec() {
+            assert!(s.offset + u64::from(s.size) <= len, "a sample past the end of the data");
+            demux.read_sample(&s, &mut buf).expect("an indexed sample reads back");
+        }
+    }
+}
+
+/// Demuxes `data` as MPEG-TS (188-byte packets, or 192-byte M2TS when its first byte is
+/// odd): PAT/PMT, PES assembly, timestamp unwrapping; then every indexed sample is read
+/// back (gathered from its packets and rewritten to length-prefixed form).
+pub fn mpegts(data: &[u8]) {
+    use clipfit::demux::Demuxer;
+    let packet = if data.first().is_some_and(|b| b & 1 == 1) { 192 } else { 188 };
+    let data = data.get(1..).unwrap_or(&[]);
+    let len = data.len() as u64;
+    let source = Box::new(std::io::Cursor::new(data.to_vec()));
+    let Ok(mut demux) = clipfit::demux::mpegts::TsDemuxer::from_source(source, len, packet, "<fuzz>") else {
+        return;
+    };
+    let mut buf = Vec::new();
+    for t in 0..demux.info().tracks.len() {
+        for s in demux.samples(t).to_vec() {
+            demux.read_sample(&s, &mut buf).expect("an indexed sample reads back");
+        }
+    }
 }

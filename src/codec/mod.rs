@@ -1,4 +1,4 @@
-//! Codec wrappers: H.264 (OpenH264, rusty_h264), audio (symphonia, fdk-aac), and the
+//! Codec wrappers: H.264 (OpenH264, rusty_h264), VP9 (rusty_vp9), audio (symphonia, fdk-aac), and the
 //! [`video::VideoDecoder`] interface every video decoder backend implements.
 
 pub mod audio;
@@ -6,3 +6,4 @@ pub mod h264;
 pub mod h265;
 pub(crate) mod reorder;
 pub mod video;
+pub mod vp9;

@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo};
 
 /// Which decoder to use for H.264 input.
@@ -63,16 +63,23 @@ impl fmt::Display for DecoderKind {
     }
 }
 
-/// Creates a decoder for the track `info` describes (by codec; of `kind` for H.264, see
-/// [`DecoderKind::for_track`]), fed the track's first parameter sets.
+/// Creates a decoder for the track `info` describes, fed the track's first parameter
+/// sets: by codec, and for H.264 of `kind` (see [`DecoderKind::for_track`]).
 pub fn open_decoder(kind: DecoderKind, info: &VideoInfo) -> Result<Box<dyn VideoDecoder>> {
     Ok(match info.codec {
-        VideoCodec::Hevc => Box::new(super::h265::rusty::RustyH265Decoder::new(info)?),
-        _ => match kind.for_track(info) {
+        VideoCodec::H264 => match kind.for_track(info) {
             DecoderKind::OpenH264 => Box::new(super::h264::decode::OpenH264Decoder::new(info)?),
             DecoderKind::Rusty => Box::new(super::h264::rusty::RustyDecoder::new(info)?),
             DecoderKind::RustH264 => Box::new(super::h264::rust_h264::RustH264Decoder::new(info)?),
         },
+        VideoCodec::Hevc => Box::new(super::h265::rusty::RustyH265Decoder::new(info)?),
+        VideoCodec::Vp9 => Box::new(super::vp9::Vp9Decoder::new(info)?),
+        _ => {
+            return Err(Error::unsupported(
+                format!("'{}' video", info.fourcc),
+                "no decoder for this codec; re-export the video as H.264",
+            ))
+        }
     })
 }
 

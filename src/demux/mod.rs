@@ -1,4 +1,5 @@
-//! Demuxing MP4, MOV and fragmented MP4 through a guarded box reader.
+//! Demuxing: one [`Demuxer`] interface over MP4/MOV/fragmented MP4 (this module's guarded
+//! box reader) and Matroska/WebM ([`matroska`]); [`open`] picks one from the first bytes.
 //!
 //! clipfit reads ISO-BMFF itself instead of through the `mp4` crate: that crate loops
 //! forever on a zero-size child box, allocates whatever a hostile `stsz` claims, has no
@@ -9,6 +10,8 @@
 pub mod boxes;
 pub mod bytes;
 pub mod fragments;
+pub mod matroska;
+pub mod mpegts;
 pub mod sample_table;
 pub mod stsd;
 pub mod summary;
@@ -40,6 +43,70 @@ pub struct TopBox {
 /// Anything the demuxer can read from: a file, or bytes in memory (fuzzing, tests).
 pub trait Source: Read + Seek + Send {}
 impl<T: Read + Seek + Send> Source for T {}
+
+/// An opened, fully indexed input: every sample of every track is known up front and read
+/// by random access, which the segment-parallel transcode needs (each worker reads its own
+/// stretch of samples). Containers without an index (live WebM, MPEG-TS) are scanned front
+/// to back once when opened.
+pub trait Demuxer: Send {
+    /// What the file contains.
+    fn info(&self) -> &MediaInfo;
+    /// The samples of track `index` (index into `info().tracks`), in decode order.
+    fn samples(&self, index: usize) -> &[Sample];
+    /// Ticks per second of track `index`'s sample times.
+    fn timescale(&self, index: usize) -> u32;
+    /// Reads one sample's bytes into `buf` (resized to fit).
+    fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()>;
+    /// The input's path (or name, for data in memory).
+    fn path(&self) -> &Path;
+}
+
+/// Opens `path` with the demuxer its first bytes call for: EBML (`1A 45 DF A3`) is
+/// Matroska/WebM, sync bytes every 188 or 192 bytes MPEG-TS/M2TS, anything else goes to
+/// the MP4 reader, which names what it is not.
+pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
+    let path = path.as_ref().to_path_buf();
+    let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
+    if meta.is_dir() {
+        return Err(Error::Invalid(format!("{} is a directory", path.display())));
+    }
+    // Enough for three TS/M2TS packets' sync bytes.
+    let mut head = Vec::with_capacity(600);
+    (&mut file).take(600).read_to_end(&mut head).map_err(|e| Error::io(&path, e))?;
+    let n = head.len();
+    file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&path, e))?;
+    from_source(Box::new(file), meta.len(), &head[..n], path)
+}
+
+/// Opens data of `len` bytes from any seekable source whose first bytes are `head`.
+pub fn from_source(file: Box<dyn Source>, len: u64, head: &[u8], name: PathBuf) -> Result<Box<dyn Demuxer>> {
+    if matroska::sniff(head) {
+        return Ok(Box::new(matroska::MatroskaDemuxer::from_source(file, len, name)?));
+    }
+    if let Some(packet) = mpegts::sniff(head) {
+        return Ok(Box::new(mpegts::TsDemuxer::from_source(file, len, packet, name)?));
+    }
+    Ok(Box::new(Mp4Demuxer::from_source(file, len, name)?))
+}
+
+impl Demuxer for Mp4Demuxer {
+    fn info(&self) -> &MediaInfo {
+        Mp4Demuxer::info(self)
+    }
+    fn samples(&self, index: usize) -> &[Sample] {
+        Mp4Demuxer::samples(self, index)
+    }
+    fn timescale(&self, index: usize) -> u32 {
+        Mp4Demuxer::timescale(self, index)
+    }
+    fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()> {
+        Mp4Demuxer::read_sample(self, sample, buf)
+    }
+    fn path(&self) -> &Path {
+        Mp4Demuxer::path(self)
+    }
+}
 
 /// An opened MP4/MOV file: its description and its sample tables.
 pub struct Mp4Demuxer {
@@ -156,12 +223,6 @@ fn scan_top_level(file: &mut dyn Source, len: u64, path: &Path) -> Result<TopLev
 }
 
 fn not_mp4(head: &[u8]) -> Error {
-    if head.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]) {
-        return Error::unsupported(
-            "WebM/Matroska container",
-            "clipfit reads MP4 and MOV; export the video as MP4 (H.264) and try again",
-        );
-    }
     let what = if head.starts_with(&[0xff, 0xd8, 0xff]) {
         "a JPEG image".to_string()
     } else if head.starts_with(b"\x89PNG") {
@@ -319,13 +380,15 @@ fn parse_moov(moov: &[u8], file_len: u64, warnings: &mut Vec<Warning>) -> Result
     Ok((tracks, defaults))
 }
 
-/// Probes MP4 bytes in memory (used by the fuzz targets).
+/// Probes bytes in memory, any container [`open`] knows (used by the fuzz targets).
 pub fn probe_bytes(data: &[u8]) -> Result<MediaInfo> {
     let len = data.len() as u64;
-    Ok(Mp4Demuxer::from_source(Box::new(std::io::Cursor::new(data.to_vec())), len, "<memory>")?.info.clone())
+    let head = &data[..data.len().min(600)];
+    let source = Box::new(std::io::Cursor::new(data.to_vec()));
+    Ok(from_source(source, len, head, "<memory>".into())?.info().clone())
 }
 
 /// Probes `path`: container, tracks, codecs, timing and bitrate, without decoding.
 pub fn probe(path: impl AsRef<Path>) -> Result<MediaInfo> {
-    Ok(Mp4Demuxer::open(path)?.info.clone())
+    Ok(open(path)?.info().clone())
 }

@@ -195,7 +195,7 @@ fn reduce((a, b): (u32, u32)) -> (u32, u32) {
     (a / g, b / g)
 }
 
-fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
+pub(crate) fn parse_avcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
     let mut r = Reader::new(payload, place);
     let _version = r.u8()?;
     let profile = r.u8()?;
@@ -256,7 +256,7 @@ pub fn apply_sps(info: &mut VideoInfo, sps_bytes: &[u8], place: &str) -> Result<
 
 /// `hvcC`: profile, level, chroma and bit depth from the record, then everything the
 /// first SPS says (cropped size, SAR, colour, range), which decoders honour.
-fn parse_hvcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
+pub(crate) fn parse_hvcc(payload: &[u8], place: &str, info: &mut VideoInfo) -> Result<()> {
     let h = Hvcc::parse(payload).map_err(|e| Error::malformed(place, e.to_string()))?;
     info.profile_idc = Some(h.profile_idc);
     info.profile = Some(crate::codec::h265::sps::profile_name(h.profile_idc));
@@ -523,6 +523,12 @@ fn parse_esds(payload: &[u8], place: &str, info: &mut AudioInfo) -> Result<()> {
     }
     let len = desc_len(&mut r)?;
     let asc = r.bytes(len)?.to_vec();
+    apply_asc(info, asc, place)
+}
+
+/// Fills an AAC track's profile, rate and channels from its AudioSpecificConfig (an
+/// `esds` descriptor's, or a Matroska `A_AAC` CodecPrivate).
+pub(crate) fn apply_asc(info: &mut AudioInfo, asc: Vec<u8>, place: &str) -> Result<()> {
     let parsed =
         parse_asc(&asc).map_err(|e| Error::malformed(format!("{place}/AudioSpecificConfig"), e.to_string()))?;
     // Report SBR/PS as their object types (5, 29) whichever way they are signalled: they

@@ -334,6 +334,8 @@ pub enum AudioCodec {
     Flac,
     /// Opus.
     Opus,
+    /// Vorbis (WebM, Matroska).
+    Vorbis,
     /// DTS.
     Dts,
     /// Anything else.

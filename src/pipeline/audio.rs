@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use super::Progress;
 use crate::codec::audio::downmix::downmix_layout;
 use crate::codec::audio::{downmix, AacEncoder, AudioDecoder, Resampler};
-use crate::demux::Mp4Demuxer;
+use crate::demux::Demuxer;
 use crate::error::{Error, Result};
 use crate::limits::{MAX_CONCEALED_AUDIO_FRAMES, MAX_CONCEALED_SHARE};
 use crate::media::{TrackKind, TrackTimeline, Warning};
@@ -53,7 +53,7 @@ impl PreparedAudio {
 }
 
 /// Builds the output audio per the plan.
-pub fn prepare(demux: &mut Mp4Demuxer, plan: &ConformPlan, progress: &dyn Progress) -> Result<PreparedAudio> {
+pub fn prepare(demux: &mut dyn Demuxer, plan: &ConformPlan, progress: &dyn Progress) -> Result<PreparedAudio> {
     match &plan.audio {
         AudioPlan::None => Ok(PreparedAudio::none()),
         AudioPlan::Copy => copy(demux, plan),
@@ -69,7 +69,7 @@ pub fn prepare(demux: &mut Mp4Demuxer, plan: &ConformPlan, progress: &dyn Progre
     }
 }
 
-fn copy(demux: &mut Mp4Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
+fn copy(demux: &mut dyn Demuxer, plan: &ConformPlan) -> Result<PreparedAudio> {
     let Some(index) = plan.audio_track else { return Ok(PreparedAudio::none()) };
     let track = &demux.info().tracks[index];
     let TrackKind::Audio(info) = &track.kind else {
@@ -193,7 +193,7 @@ impl Encoded {
 }
 
 fn transcode(
-    demux: &mut Mp4Demuxer,
+    demux: &mut dyn Demuxer,
     plan: &ConformPlan,
     out_rate: u32,
     out_channels: u16,

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use crate::codec::video::{open_decoder, DecoderKind, Packet, Picture, VideoDecoder};
-use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::FrameRef;
 use crate::video::convert::Converter;
@@ -39,7 +38,7 @@ pub fn decode_track(path: &Path, kind: DecoderKind, mut each: impl FnMut(FrameRe
 /// Like [`decode_track`], with each picture as the decoder made it (any bit depth and
 /// chroma format).
 pub fn decode_pictures(path: &Path, kind: DecoderKind, mut each: impl FnMut(&Picture<'_>)) -> Result<TrackDecode> {
-    let mut demux = Mp4Demuxer::open(path)?;
+    let mut demux = crate::demux::open(path)?;
     let index = demux.info().video_index().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let info = demux.info().video().cloned().ok_or_else(|| Error::Invalid("no video track".into()))?;
     let timescale = f64::from(demux.timescale(index).max(1));

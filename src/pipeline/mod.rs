@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::{MediaInfo, Warning};
 use crate::mux::Mp4Writer;
@@ -83,7 +82,7 @@ pub fn conform(
 ) -> Result<ConformReport> {
     let started = Instant::now();
     refuse_same_file(input, output)?;
-    let demux = Mp4Demuxer::open(input)?;
+    let demux = crate::demux::open(input)?;
     let the_plan = plan(demux.info(), profile, opts)?;
     let mut warnings = demux.info().warnings.clone();
     drop(demux);
@@ -196,8 +195,8 @@ fn rebuild(
     opts: &ConformOptions,
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<Warning>)> {
-    let mut demux = Mp4Demuxer::open(input)?;
-    let mut audio = audio::prepare(&mut demux, plan, progress)?;
+    let mut demux = crate::demux::open(input)?;
+    let mut audio = audio::prepare(demux.as_mut(), plan, progress)?;
     let mut warnings = std::mem::take(&mut audio.warnings);
     let writer = Mp4Writer::create(output)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

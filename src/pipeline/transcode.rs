@@ -28,7 +28,7 @@ use crate::codec::h264::annexb::is_idr_sample;
 use crate::codec::h264::encode::{EncodedFrame, EncoderConfig, H264Encoder};
 use crate::codec::h265::rusty::is_hevc_idr_sample;
 use crate::codec::video::{open_decoder, Decoded, DecoderKind, Packet, VideoDecoder};
-use crate::demux::{Mp4Demuxer, Sample};
+use crate::demux::{Demuxer, Sample};
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
 use crate::media::{Frame, FrameRef, VideoCodec, VideoInfo, Warning};
@@ -47,7 +47,7 @@ const TIMESCALE_PER_FPS: u32 = 512;
 /// Everything the workers share.
 pub(super) struct TranscodeJob<'a> {
     /// Sample reads are short positioned reads; one lock for all workers is plenty.
-    pub demux: Mutex<Mp4Demuxer>,
+    pub demux: Mutex<Box<dyn Demuxer>>,
     pub samples: Vec<Sample>,
     /// When each sample is shown, and the earliest still to come.
     pub times: PresentedTimes,
@@ -307,7 +307,7 @@ fn decode_and_fit(
             let pts = job.times.pts[i];
             if !started {
                 started = true;
-                if decoder.is_some() && starts_clean(&job.video, &buf) {
+                if decoder.is_some() && starts_clean(&job.video, &buf, s.sync) {
                     // The segment starts at a clean keyframe: every earlier frame belongs
                     // to the segment before it.
                     sink.next = Some((pts, index, out.clone()));
@@ -392,10 +392,12 @@ fn drain(
 
 /// True when `sample` starts a clean decode (an IDR picture), so a decoder can go on into
 /// it from the previous segment.
-fn starts_clean(video: &VideoInfo, sample: &[u8]) -> bool {
+fn starts_clean(video: &VideoInfo, sample: &[u8], sync: bool) -> bool {
     match video.codec {
+        VideoCodec::H264 => is_idr_sample(sample, video.nal_length_size),
         VideoCodec::Hevc => is_hevc_idr_sample(sample, video.nal_length_size),
-        _ => is_idr_sample(sample, video.nal_length_size),
+        // A VP9 (or other) keyframe resets every reference, as an H.264 IDR does.
+        _ => sync,
     }
 }
 

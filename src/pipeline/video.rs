@@ -10,7 +10,7 @@ use super::transcode::{self, TranscodeJob};
 use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
 use crate::codec::video::DecoderKind;
-use crate::demux::Mp4Demuxer;
+use crate::demux::Demuxer;
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
 use crate::media::{TrackKind, VideoInfo, Warning};
@@ -22,7 +22,7 @@ use crate::video::{Fit, GeometryPlan};
 /// second anyway.
 const MIN_SEGMENT_SECS: u64 = 1;
 
-fn source_video(demux: &Mp4Demuxer, plan: &ConformPlan) -> Result<VideoInfo> {
+fn source_video(demux: &dyn Demuxer, plan: &ConformPlan) -> Result<VideoInfo> {
     match demux.info().tracks.get(plan.video_track).map(|t| &t.kind) {
         Some(TrackKind::Video(v)) => Ok(v.clone()),
         _ => Err(Error::Invalid("the planned video track is not a video track".into())),
@@ -41,7 +41,7 @@ pub struct Decoding {
 /// Runs the video stage and finishes the file. Returns the number of frames written and
 /// what was worked around.
 pub fn run(
-    demux: Mp4Demuxer,
+    demux: Box<dyn Demuxer>,
     plan: &ConformPlan,
     decoding: Decoding,
     bitrate: u32,
@@ -68,13 +68,13 @@ pub fn run(
 }
 
 fn copy(
-    mut demux: Mp4Demuxer,
+    mut demux: Box<dyn Demuxer>,
     plan: &ConformPlan,
     mut writer: Mp4Writer,
     mut audio: PreparedAudio,
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<Warning>)> {
-    let v = source_video(&demux, plan)?;
+    let v = source_video(demux.as_ref(), plan)?;
     let ts = demux.timescale(plan.video_track);
     let timeline = TrackTimeline::for_track(&demux.info().tracks[plan.video_track], demux.info().start_time);
     let (sps, pps) = match (v.sps.first(), v.pps.first()) {
@@ -125,7 +125,7 @@ struct Target {
 }
 
 fn transcode(
-    demux: Mp4Demuxer,
+    demux: Box<dyn Demuxer>,
     plan: &ConformPlan,
     target: Target,
     writer: Mp4Writer,
@@ -133,7 +133,7 @@ fn transcode(
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<Warning>)> {
     let Target { encoder: cfg, fit, decoding } = target;
-    let video = source_video(&demux, plan)?;
+    let video = source_video(demux.as_ref(), plan)?;
     let timescale = demux.timescale(plan.video_track);
     let timeline = TrackTimeline::for_track(&demux.info().tracks[plan.video_track], demux.info().start_time);
     let geometry = GeometryPlan::new(

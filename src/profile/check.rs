@@ -35,7 +35,10 @@ pub fn check(info: &MediaInfo, profile: &Profile) -> Vec<Violation> {
             format!("container is {}; {} wants {}", info.container, profile.name, profile.containers.join(" or ")),
         ));
     }
-    if profile.require_faststart && !info.moov_before_mdat {
+    // Faststart is a property of MP4-family files; another container already breaks the
+    // `container` rule, and naming a moov it does not have would only confuse.
+    let iso_bmff = matches!(info.container.as_str(), "mp4" | "mov" | "fmp4");
+    if profile.require_faststart && iso_bmff && !info.moov_before_mdat {
         out.push(v(
             "faststart",
             "moov after mdat",

@@ -5,19 +5,19 @@ use std::process::Command;
 
 use crate::helpers::*;
 
-fn conform(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn conform(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["conform", input.to_str().unwrap(), "-o", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     clipfit(&args)
 }
 
-fn ffmpeg(args: &[&str]) {
+pub(crate) fn ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg").args(["-v", "error", "-y"]).args(args).output().expect("ffmpeg");
     assert!(out.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Decodes the video to 8-bit gray frames (width x height each).
-fn gray_frames(path: &Path) -> Vec<Vec<u8>> {
+pub(crate) fn gray_frames(path: &Path) -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
@@ -29,7 +29,7 @@ fn gray_frames(path: &Path) -> Vec<Vec<u8>> {
 }
 
 /// Decodes the audio to mono f32 at 44.1 kHz.
-fn audio_samples(path: &Path) -> Vec<f32> {
+pub(crate) fn audio_samples(path: &Path) -> Vec<f32> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
@@ -39,7 +39,7 @@ fn audio_samples(path: &Path) -> Vec<f32> {
     out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
-fn mean(frame: &[u8], x0: usize, y0: usize, w: usize, h: usize) -> f64 {
+pub(crate) fn mean(frame: &[u8], x0: usize, y0: usize, w: usize, h: usize) -> f64 {
     let mut sum = 0u64;
     for y in y0..y0 + h {
         sum += frame[y * 1080 + x0..y * 1080 + x0 + w].iter().map(|&v| v as u64).sum::<u64>();
@@ -48,7 +48,7 @@ fn mean(frame: &[u8], x0: usize, y0: usize, w: usize, h: usize) -> f64 {
 }
 
 /// Asserts the strict TikTok facts on an output, measured by ffprobe and by clipfit's probe.
-fn assert_tiktok_ready(out: &Path, source_duration: f64) {
+pub(crate) fn assert_tiktok_ready(out: &Path, source_duration: f64) {
     let (code, v) = check_json(out);
     assert_eq!(code, 0, "output not ready: {v}");
     let p = ffprobe(out);

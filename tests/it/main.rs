@@ -2,6 +2,7 @@
 
 mod check;
 mod conform;
+mod containers;
 mod decoders;
 mod fuzz_regressions;
 mod helpers;

@@ -11,6 +11,11 @@
 //! - **MP3, ALAC, FLAC**: symphonia. Each packet yields its full frame (MP3: 1152 or 576);
 //!   MP3's 529-sample decoder delay and any LAME padding are not removed.
 //! - **PCM**: decoded here; bytes map to samples one to one, no delay.
+//! - **Opus (mono, stereo)**: `rusty-opus` (pure Rust), always at 48 kHz. Each packet
+//!   yields its full length (2.5 to 120 ms); the pre-skip is *not* removed here: the
+//!   container says it (Matroska CodecDelay, an MP4 edit list) and the caller applies it.
+//! - **Vorbis**: symphonia, its three header packets (Xiph-laced in Matroska's
+//!   CodecPrivate) handed over as the codec's extra data.
 
 use symphonia::core::audio::{Channels, SampleBuffer};
 use symphonia::core::codecs::{
@@ -41,7 +46,11 @@ enum Backend {
     Fdk { dec: FdkDecoder, buf: Vec<i16>, delay: u32 },
     Symphonia { dec: Box<dyn symphonia::core::codecs::Decoder>, buf: Option<SampleBuffer<f32>> },
     Pcm { fmt: PcmFormat, rest: Vec<u8> },
+    Opus { dec: Box<rusty_opus::OpusDecoder>, buf: Vec<f32> },
 }
+
+/// Longest Opus packet: 120 ms at 48 kHz, per channel.
+const OPUS_MAX_FRAMES: usize = 5760;
 
 impl std::fmt::Debug for AudioDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,6 +58,7 @@ impl std::fmt::Debug for AudioDecoder {
             Backend::Fdk { .. } => "fdk-aac",
             Backend::Symphonia { .. } => "symphonia",
             Backend::Pcm { .. } => "pcm",
+            Backend::Opus { .. } => "rusty-opus",
         };
         f.debug_struct("AudioDecoder")
             .field("backend", &kind)
@@ -80,10 +90,34 @@ impl AudioDecoder {
             AudioCodec::Ac3 => Err(unsupported("AC-3 audio")),
             AudioCodec::Eac3 => Err(unsupported("E-AC-3 audio")),
             AudioCodec::Dts => Err(unsupported("DTS audio")),
-            AudioCodec::Opus => Err(unsupported("Opus audio")),
+            AudioCodec::Opus => Self::new_opus(info),
+            AudioCodec::Vorbis => Err(unsupported("Vorbis audio")),
             AudioCodec::Mp2 => Err(unsupported("MPEG Layer II audio")),
             AudioCodec::Other => Err(unsupported(&format!("'{}' audio", info.fourcc))),
         }
+    }
+
+    fn new_opus(info: &AudioInfo) -> Result<Self> {
+        // OpusHead byte 9 is the channel count, byte 18 the mapping family; without a head
+        // (Opus in MP4 keeps it in dOps) the track's channel count decides.
+        let head = &info.codec_config;
+        let (channels, family) = if head.starts_with(b"OpusHead") && head.len() >= 19 {
+            (u16::from(head[9]), head[18])
+        } else {
+            (info.channels, 0)
+        };
+        if family != 0 || !(1..=2).contains(&channels) {
+            return Err(unsupported(&format!("surround Opus audio ({channels} channels, mapping family {family})")));
+        }
+        let dec = rusty_opus::OpusDecoder::new(48_000, usize::from(channels))
+            .map_err(|e| Error::codec("audio decode", format!("Opus decoder: {e:?}")))?;
+        Ok(AudioDecoder {
+            backend: Backend::Opus { dec: Box::new(dec), buf: vec![0.0; OPUS_MAX_FRAMES * usize::from(channels)] },
+            rate: 48_000,
+            channels,
+            layout: default_layout(channels),
+            frames_out: 0,
+        })
     }
 
     fn new_aac(info: &AudioInfo) -> Result<Self> {
@@ -225,6 +259,21 @@ impl AudioDecoder {
                 b.samples().to_vec()
             }
             Backend::Pcm { fmt, rest } => decode_pcm(*fmt, self.channels, rest, packet),
+            Backend::Opus { dec, buf } => {
+                if packet.is_empty() {
+                    // An empty packet would ask the decoder to conceal a loss.
+                    return Err(Error::codec("audio decode", "an empty Opus packet"));
+                }
+                let ch = usize::from(self.channels.max(1));
+                // Young code fed untrusted bytes: a panic is this packet's error.
+                let r =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dec.decode(packet, OPUS_MAX_FRAMES, buf)));
+                match r {
+                    Ok(Ok(frames)) => buf[..(frames * ch).min(buf.len())].to_vec(),
+                    Ok(Err(e)) => return Err(Error::codec("audio decode", format!("Opus packet: {e:?}"))),
+                    Err(_) => return Err(Error::codec("audio decode", "the Opus decoder panicked")),
+                }
+            }
         };
         let out = self.canonical_order(out);
         self.frames_out += (out.len() / usize::from(self.channels.max(1))) as u64;

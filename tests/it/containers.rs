@@ -1,0 +1,210 @@
+//! Inputs that are not MP4: Matroska and live WebM. Each conforms to a file that passes
+//! the strict check and decodes cleanly with FFmpeg, shows the source's picture (SSIM
+//! against the source fitted the same way by FFmpeg) and keeps its sound in sync.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::conform::{assert_tiktok_ready, audio_samples, conform, ffmpeg, gray_frames, mean};
+use crate::helpers::*;
+
+/// FFmpeg's mean SSIM (luma and chroma) of `out`'s first `secs` seconds against `src`
+/// scaled to cover 1080x1920 and centre-cropped (clipfit's default crop fit) at 30 fps.
+fn ssim_vs_cropped_source(out: &Path, src: &Path, secs: f64) -> f64 {
+    let graph = "[1:v]scale=-2:1920:flags=bicubic,crop=1080:1920,fps=30,format=yuv420p[ref];[0:v][ref]ssim";
+    let run = Command::new("ffmpeg")
+        .args(["-v", "info", "-nostats", "-i"])
+        .arg(out)
+        .arg("-i")
+        .arg(src)
+        .args(["-filter_complex", graph, "-t", &secs.to_string(), "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    let log = String::from_utf8_lossy(&run.stderr);
+    let all = log.lines().find_map(|l| l.split(" All:").nth(1)).unwrap_or_else(|| panic!("no SSIM in {log}"));
+    all.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+fn probe_container(path: &Path) -> String {
+    clipfit::demux::probe(path).unwrap().container
+}
+
+#[test]
+fn check_names_the_matroska_and_webm_containers() {
+    for (name, container) in
+        [("h264_aac.mkv", "mkv"), ("vp9_opus_live.webm", "webm"), ("h264_aac.ts", "mpegts"), ("h264_aac.m2ts", "m2ts")]
+    {
+        let (code, v) = check_json(&fixture(name));
+        assert_eq!(code, 1, "{name}: {v}");
+        let rules = rules(&v);
+        assert!(rules.contains(&"container".to_string()), "{name}: {rules:?}");
+        // Faststart is an MP4 notion: not reported for another container.
+        assert!(!rules.contains(&"faststart".to_string()), "{name}: {rules:?}");
+        assert_eq!(probe_container(&fixture(name)), container);
+    }
+}
+
+#[test]
+fn matroska_probe_matches_ffprobe() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    for name in ["h264_aac.mkv", "vp9_opus_live.webm", "h264_aac.ts", "h264_aac.m2ts"] {
+        let path = fixture(name);
+        let info = clipfit::demux::probe(&path).unwrap();
+        let p = ffprobe(&path);
+        for s in p["streams"].as_array().unwrap() {
+            let packets: u64 = s["nb_read_packets"].as_str().unwrap().parse().unwrap();
+            let kind = s["codec_type"].as_str().unwrap();
+            let t = match kind {
+                "video" => &info.tracks[info.video_index().unwrap()],
+                _ => &info.tracks[info.audio_index().unwrap()],
+            };
+            assert_eq!(t.sample_count, packets, "{name} {kind} packets");
+        }
+        let v = info.video().unwrap();
+        assert_eq!((v.width, v.height), (640, 360), "{name}");
+        assert!((v.fps - 30.0).abs() < 0.1, "{name}: fps {}", v.fps);
+        assert!((info.duration - 2.0).abs() < 0.05, "{name}: duration {}", info.duration);
+        let a = info.audio().unwrap();
+        assert_eq!((a.sample_rate, a.channels), (48000, 2), "{name}");
+    }
+}
+
+#[test]
+fn h264_aac_in_matroska_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let src = fixture("h264_aac.mkv");
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 2.0);
+    let ssim = ssim_vs_cropped_source(&out, &src, 1.9);
+    assert!(ssim > 0.9, "SSIM {ssim}");
+    let audio = audio_samples(&out);
+    let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud > 20_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");
+}
+
+#[test]
+fn h264_aac_in_mpegts_and_m2ts_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    for name in ["h264_aac.ts", "h264_aac.m2ts"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.mp4");
+        let src = fixture(name);
+        let run = conform(&src, &out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+        assert_tiktok_ready(&out, 2.0);
+        let ssim = ssim_vs_cropped_source(&out, &src, 1.9);
+        assert!(ssim > 0.9, "{name}: SSIM {ssim}");
+        let audio = audio_samples(&out);
+        let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
+        assert!(loud > 20_000, "{name}: the tone is missing from the first second ({loud} loud samples)");
+    }
+}
+
+#[test]
+fn live_webm_vp9_opus_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let src = fixture("vp9_opus_live.webm");
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 2.0);
+    let ssim = ssim_vs_cropped_source(&out, &src, 1.9);
+    assert!(ssim > 0.9, "SSIM {ssim}");
+    let audio = audio_samples(&out);
+    let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud > 20_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");
+}
+
+/// A live WebM (VP9 + Opus, as a browser records) with a white flash and a beep at each
+/// whole second: every beep lands within 45 ms of its flash in the output.
+#[test]
+fn live_webm_keeps_audio_in_sync() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sync.webm");
+    ffmpeg(&[
+        "-f", "lavfi", "-i", "color=c=black:s=320x240:r=30:d=3.5,geq=lum='if(lt(mod(T+0.001\\,1)\\,0.033)*gte(T\\,0.9)\\,235\\,16)':cb=128:cr=128",
+        "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=3.5,volume='if(lt(mod(t\\,1)\\,0.05)*gte(t\\,0.9)\\,1\\,0)':eval=frame",
+        "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
+        "-c:a", "libopus", "-f", "webm", "-live", "1", src.to_str().unwrap(),
+    ]);
+    let out = dir.path().join("out.mp4");
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let frames = gray_frames(&out);
+    let flashes: Vec<f64> = frames
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| mean(f, 0, 0, 1080, 1920) > 128.0)
+        .map(|(i, _)| i as f64 / 30.0)
+        .collect();
+    let audio = audio_samples(&out);
+    let mut beeps = Vec::new();
+    let mut i = 0;
+    while i < audio.len() {
+        if audio[i].abs() > 0.05 {
+            beeps.push(i as f64 / 44100.0);
+            i += 44100 / 2;
+        } else {
+            i += 1;
+        }
+    }
+    assert!(flashes.len() >= 2 && beeps.len() >= 2, "flashes {flashes:?} beeps {beeps:?}");
+    for b in &beeps {
+        let nearest = flashes.iter().map(|f| (f - b).abs()).fold(f64::INFINITY, f64::min);
+        assert!(nearest <= 0.045, "beep at {b:.3} s is {nearest:.3} s from the nearest flash; flashes {flashes:?}");
+    }
+}
+
+/// VP9 profile 2 (10-bit) comes out of the decoder as 16-bit planes and is converted to
+/// 8-bit 4:2:0 by the fit.
+#[test]
+fn ten_bit_vp9_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let src = fixture("vp9_10bit.webm");
+    assert_eq!(clipfit::demux::probe(&src).unwrap().video().unwrap().bit_depth, 10);
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 1.0);
+    let ssim = ssim_vs_cropped_source(&out, &src, 0.9);
+    assert!(ssim > 0.9, "SSIM {ssim}");
+}
+
+/// A recording cut off mid-cluster (a crashed browser tab) is read up to the cut.
+#[test]
+fn truncated_live_webm_is_read_up_to_the_cut() {
+    let data = std::fs::read(fixture("vp9_opus_live.webm")).unwrap();
+    let cut = &data[..data.len() / 2];
+    let info = clipfit::demux::probe_bytes(cut).unwrap();
+    assert!(info.warnings.iter().any(|w| w.code == "truncated"), "{:?}", info.warnings);
+    assert!(info.duration > 0.5 && info.duration < 1.6, "duration {}", info.duration);
+    // Damage right after the EBML header is malformed input, not a panic.
+    let mut bad = data[..64].to_vec();
+    bad.extend(std::iter::repeat_n(0u8, 64));
+    let err = clipfit::demux::probe_bytes(&bad).unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+}
