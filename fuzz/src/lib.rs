@@ -319,6 +319,7 @@ fn hevc_access_units(data: &[u8]) -> Vec<Vec<u8>> {
     }
     units.push(cur);
     units
+}
 
 /// Demuxes `data` as Matroska/WebM (whatever its first bytes): the scan, lacing, timing
 /// and summary; then every indexed sample is read back, which must stay inside the data.
