@@ -15,13 +15,13 @@
 //! codec error and a fresh decoder (primed with every parameter set seen) that resumes at
 //! the next IRAP picture.
 
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use rusty_h265::Decoder;
 
 use super::sps::{layer_id, nal_type, NAL_PPS, NAL_SPS, NAL_VPS};
+use crate::codec::reorder::{PtsReorder, Timed};
 use crate::codec::video::{ChromaFormat, Decoded, Packet, Picture, Plane, Planes, VideoDecoder};
 use crate::error::{Error, Result};
 use crate::limits::MAX_DIMENSION;
@@ -48,14 +48,16 @@ enum Held {
     Deep { pic: Arc<rusty_h265::Picture>, crop: (usize, usize, usize, usize), pts: f64 },
 }
 
-impl Held {
+impl Timed for Held {
     fn pts(&self) -> f64 {
         match self {
             Held::Eight(f) => f.pts,
             Held::Deep { pts, .. } => *pts,
         }
     }
+}
 
+impl Held {
     fn picture(&self) -> Picture<'_> {
         match self {
             Held::Eight(f) => Picture::from_i420(f.view()),
@@ -92,16 +94,8 @@ pub struct RustyH265Decoder {
     queued: Vec<Vec<u8>>,
     /// pts of packets with slice data whose picture has not come out yet, in send order.
     pending: Vec<f64>,
-    /// Decoded pictures not ready yet, sorted by pts.
-    held: Vec<Held>,
-    /// Pictures ready to hand out, in presentation order.
-    ready: VecDeque<Held>,
-    /// The picture handed out last (dropped by the next call).
-    lent: Option<Held>,
-    /// pts of the last picture made ready; a later one shown before it is lost.
-    last_pts: Option<f64>,
-    /// pts of packets that will never produce a picture.
-    lost: Vec<f64>,
+    /// Decoded pictures on their way out in presentation order.
+    order: PtsReorder<Held>,
 }
 
 /// Refuses tracks this backend cannot decode, before any sample is read.
@@ -177,11 +171,7 @@ impl RustyH265Decoder {
             sets: Vec::new(),
             queued: Vec::new(),
             pending: Vec::new(),
-            held: Vec::new(),
-            ready: VecDeque::new(),
-            lent: None,
-            last_pts: None,
-            lost: Vec::new(),
+            order: PtsReorder::new(MAX_HELD),
         };
         let leading: Vec<Vec<u8>> = info.vps.iter().chain(&info.sps).cloned().collect();
         this.queue_parameter_sets(&leading, &info.pps);
@@ -211,10 +201,12 @@ impl RustyH265Decoder {
             // fail as they would have.
             let _ = catch_unwind(AssertUnwindSafe(|| self.dec.push_nal(nal, None)));
         }
-        self.lost.append(&mut self.pending);
+        for p in self.pending.drain(..) {
+            self.order.lose(p);
+        }
     }
 
-    /// Moves the crate's finished pictures into `held`.
+    /// Moves the crate's finished pictures into the reorder.
     fn collect(&mut self) -> Result<()> {
         let mut result = Ok(());
         loop {
@@ -231,44 +223,22 @@ impl RustyH265Decoder {
             };
             // Output is in POC order, which is presentation order: a packet sent before
             // and shown earlier that has not come out never will.
-            let lost = &mut self.lost;
+            let order = &mut self.order;
             self.pending.retain(|&p| {
                 if p < pts {
-                    lost.push(p);
+                    order.lose(p);
                 }
                 p > pts
             });
             match to_held(frame, pts) {
-                Ok(h) => {
-                    let at = self.held.partition_point(|f| f.pts() <= pts);
-                    self.held.insert(at, h);
-                }
+                Ok(h) => self.order.hold(h),
                 Err(e) => {
-                    self.lost.push(pts);
+                    self.order.lose(pts);
                     result = Err(e);
                 }
             }
         }
         result
-    }
-
-    /// Makes ready the held pictures that nothing still to come precedes.
-    fn release(&mut self, upcoming: Option<f64>) {
-        let overflow = self.held.len().saturating_sub(MAX_HELD);
-        let count = self
-            .held
-            .iter()
-            .enumerate()
-            .take_while(|(i, f)| *i < overflow || upcoming.is_none_or(|u| f.pts() <= u))
-            .count();
-        for f in self.held.drain(..count) {
-            if self.last_pts.is_some_and(|last| f.pts() < last) {
-                self.lost.push(f.pts());
-            } else {
-                self.last_pts = Some(f.pts());
-                self.ready.push_back(f);
-            }
-        }
     }
 }
 
@@ -328,14 +298,14 @@ impl VideoDecoder for RustyH265Decoder {
     }
 
     fn send_packet(&mut self, packet: Packet<'_>) -> Result<Decoded> {
-        self.lent = None;
+        self.order.end_loan();
         let pts = packet.pts;
         if !pts.is_finite() {
             return Err(Error::Invalid(format!("HEVC sample pts {pts} is not finite")));
         }
         let Some(nals) = sample_nals(packet.data, self.nal_length_size) else {
-            self.lost.push(pts);
-            self.release(packet.upcoming);
+            self.order.lose(pts);
+            self.order.release(packet.upcoming);
             return Err(Error::malformed(SAMPLE_PLACE, format!("a NAL length overruns the sample at pts {pts:.3} s")));
         };
         let mut first_err = None;
@@ -365,7 +335,7 @@ impl VideoDecoder for RustyH265Decoder {
             self.pending.push(pts);
         }
         let collected = self.collect();
-        self.release(packet.upcoming);
+        self.order.release(packet.upcoming);
         match (first_err, collected) {
             (Some(e), _) => Err(Error::codec(STAGE, format!("corrupt or unsupported data at pts {pts:.3} s: {e}"))),
             (None, Err(e)) => Err(e),
@@ -374,23 +344,24 @@ impl VideoDecoder for RustyH265Decoder {
     }
 
     fn receive_picture(&mut self) -> Option<Picture<'_>> {
-        let held = self.ready.pop_front()?;
-        Some(self.lent.insert(held).picture())
+        self.order.next().map(Held::picture)
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.lent = None;
+        self.order.end_loan();
         if catch_unwind(AssertUnwindSafe(|| self.dec.flush())).is_err() {
             self.restart();
         }
         let collected = self.collect();
-        self.lost.append(&mut self.pending);
-        self.release(None);
+        for p in self.pending.drain(..) {
+            self.order.lose(p);
+        }
+        self.order.release(None);
         collected
     }
 
     fn take_lost(&mut self) -> Vec<f64> {
-        std::mem::take(&mut self.lost)
+        self.order.take_lost()
     }
 }
 
