@@ -18,6 +18,23 @@ fn h264_sps(data: &[u8]) {
     }
 }
 
+/// As the `matroska` target: index the file, then read every sample back.
+fn matroska(data: &[u8]) {
+    use clipfit::demux::Demuxer;
+    let len = data.len() as u64;
+    let source = Box::new(std::io::Cursor::new(data.to_vec()));
+    let Ok(mut demux) = clipfit::demux::matroska::MatroskaDemuxer::from_source(source, len, "<fuzz>") else {
+        return;
+    };
+    let mut buf = Vec::new();
+    for t in 0..demux.info().tracks.len() {
+        for s in demux.samples(t).to_vec() {
+            assert!(s.offset + u64::from(s.size) <= len, "a sample past the end of the data");
+            demux.read_sample(&s, &mut buf).expect("an indexed sample reads back");
+        }
+    }
+}
+
 #[test]
 fn fuzz_crash_inputs_stay_fixed() {
     let dir = fixture("malformed");
@@ -35,6 +52,7 @@ fn fuzz_crash_inputs_stay_fixed() {
             "probe" | "fragments" => {
                 let _ = clipfit::demux::probe_bytes(&data);
             }
+            "matroska" => matroska(&data),
             other => panic!("{name}: no replay for fuzz target {other}"),
         }
         replayed += 1;

@@ -204,7 +204,7 @@ pub fn scan(file: &mut dyn Source, len: u64, path: &Path) -> Result<Scanned> {
             }
             _ => match h.size {
                 Some(size) => {
-                    if size > len - s.pos {
+                    if len.checked_sub(s.pos).is_none_or(|room| size > room) {
                         // Cues, Tags or a Void cut by the end of the file: nothing after.
                         break;
                     }
@@ -310,7 +310,8 @@ fn block_group(s: &mut Stream<'_>, size: u64, cluster_ts: i64, out: &mut Scanned
     while s.pos < end {
         let Some((at, h)) = s.header()? else { break };
         let body_size = known(h, at, "BlockGroup")?;
-        if body_size > end - s.pos {
+        // The child's header itself may already run past the group.
+        if end.checked_sub(s.pos).is_none_or(|room| body_size > room) {
             return Err(Error::malformed("BlockGroup", format!("a child at offset {at} runs past its group")));
         }
         match h.id {
