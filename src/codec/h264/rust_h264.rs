@@ -290,17 +290,19 @@ impl VideoDecoder for RustH264Decoder {
 
     fn receive_picture(&mut self) -> Option<Picture<'_>> {
         let p = self.order.next()?;
+        // Planes are tightly packed: strides are the plane widths.
+        let (luma, chroma) = (p.width as usize, p.chroma.chroma_size(p.width, p.height).0);
         let planes = match &p.samples {
             Samples::U8 { y, u, v } => Planes::U8 {
-                y: Plane { data: y, stride: p.width as usize },
-                u: Plane { data: u, stride: p.chroma.chroma_size(p.width, p.height).0 },
-                v: Plane { data: v, stride: p.chroma.chroma_size(p.width, p.height).0 },
+                y: Plane { data: y, stride: luma },
+                u: Plane { data: u, stride: chroma },
+                v: Plane { data: v, stride: chroma },
             },
             Samples::U16 { y, u, v } => Planes::U16 {
                 bit_depth: p.bit_depth,
-                y: Plane { data: y, stride: p.width as usize },
-                u: Plane { data: u, stride: p.chroma.chroma_size(p.width, p.height).0 },
-                v: Plane { data: v, stride: p.chroma.chroma_size(p.width, p.height).0 },
+                y: Plane { data: y, stride: luma },
+                u: Plane { data: u, stride: chroma },
+                v: Plane { data: v, stride: chroma },
             },
         };
         Some(Picture { width: p.width, height: p.height, chroma: p.chroma, planes, pts: p.pts })
