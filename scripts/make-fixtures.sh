@@ -94,6 +94,10 @@ $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
 # VP9 profile 2 (10-bit), no audio.
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k \
   -pix_fmt yuv420p10le -profile:v 2 -f webm vp9_10bit.webm
+# VP9 + Vorbis WebM (older browser/ffmpeg exports): Vorbis headers Xiph-laced in CodecPrivate.
+$FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 44100 2)" \
+  -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k -pix_fmt yuv420p -c:a libvorbis -q:a 3 -ac 2 \
+  -f webm vp9_vorbis.webm
 # MPEG-TS and M2TS (192-byte packets, as AVCHD cameras write) of one H.264 + AAC clip.
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts

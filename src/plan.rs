@@ -414,7 +414,6 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             AudioCodec::Ac3 => Some("AC-3 (Dolby Digital) audio"),
             AudioCodec::Eac3 => Some("E-AC-3 (Dolby Digital Plus) audio"),
             AudioCodec::Dts => Some("DTS audio"),
-            AudioCodec::Vorbis => Some("Vorbis audio"),
             AudioCodec::Mp2 => Some("MPEG Layer II audio"),
             AudioCodec::Other => Some("this audio codec"),
             _ => None,

@@ -135,6 +135,17 @@ fn live_webm_vp9_opus_conforms() {
 /// whole second: every beep lands within 45 ms of its flash in the output.
 #[test]
 fn live_webm_keeps_audio_in_sync() {
+    webm_keeps_audio_in_sync(&["-c:a", "libopus", "-live", "1"]);
+}
+
+/// The same with Vorbis, whose first packet decodes to nothing (no previous window to
+/// overlap) and whose blocks change size.
+#[test]
+fn vorbis_webm_keeps_audio_in_sync() {
+    webm_keeps_audio_in_sync(&["-c:a", "libvorbis", "-q:a", "3"]);
+}
+
+fn webm_keeps_audio_in_sync(audio_args: &[&str]) {
     if !have_ffmpeg() {
         eprintln!("SKIPPED: ffmpeg not installed");
         return;
@@ -145,8 +156,11 @@ fn live_webm_keeps_audio_in_sync() {
         "-f", "lavfi", "-i", "color=c=black:s=320x240:r=30:d=3.5,geq=lum='if(lt(mod(T+0.001\\,1)\\,0.033)*gte(T\\,0.9)\\,235\\,16)':cb=128:cr=128",
         "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=3.5,volume='if(lt(mod(t\\,1)\\,0.05)*gte(t\\,0.9)\\,1\\,0)':eval=frame",
         "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
-        "-c:a", "libopus", "-f", "webm", "-live", "1", src.to_str().unwrap(),
-    ]);
+    ]
+    .into_iter()
+    .chain(audio_args.iter().copied())
+    .chain(["-f", "webm", src.to_str().unwrap()])
+    .collect::<Vec<_>>());
     let out = dir.path().join("out.mp4");
     let run = conform(&src, &out, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
@@ -173,6 +187,26 @@ fn live_webm_keeps_audio_in_sync() {
         let nearest = flashes.iter().map(|f| (f - b).abs()).fold(f64::INFINITY, f64::min);
         assert!(nearest <= 0.045, "beep at {b:.3} s is {nearest:.3} s from the nearest flash; flashes {flashes:?}");
     }
+}
+
+/// VP9 + Vorbis WebM: the Vorbis headers come from the Xiph-laced CodecPrivate and the
+/// 1 kHz tone survives decoding, resampling to 44.1 kHz and AAC.
+#[test]
+fn vorbis_webm_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let src = fixture("vp9_vorbis.webm");
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 2.0);
+    let audio = audio_samples(&out);
+    assert!(audio.len() > 44100 * 19 / 10, "{} samples: audio is short", audio.len());
+    let loud = audio[4410..44100].iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud > 18_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");
 }
 
 /// VP9 profile 2 (10-bit) comes out of the decoder as 16-bit planes and is converted to

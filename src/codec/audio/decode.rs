@@ -19,7 +19,7 @@
 
 use symphonia::core::audio::{Channels, SampleBuffer};
 use symphonia::core::codecs::{
-    CodecParameters, CodecType, DecoderOptions, CODEC_TYPE_ALAC, CODEC_TYPE_FLAC, CODEC_TYPE_MP3,
+    CodecParameters, CodecType, DecoderOptions, CODEC_TYPE_ALAC, CODEC_TYPE_FLAC, CODEC_TYPE_MP3, CODEC_TYPE_VORBIS,
 };
 use symphonia::core::formats::Packet;
 
@@ -91,7 +91,10 @@ impl AudioDecoder {
             AudioCodec::Eac3 => Err(unsupported("E-AC-3 audio")),
             AudioCodec::Dts => Err(unsupported("DTS audio")),
             AudioCodec::Opus => Self::new_opus(info),
-            AudioCodec::Vorbis => Err(unsupported("Vorbis audio")),
+            AudioCodec::Vorbis => {
+                let headers = vorbis_headers(&info.codec_config)?;
+                Self::new_symphonia(info, CODEC_TYPE_VORBIS, Some(headers))
+            }
             AudioCodec::Mp2 => Err(unsupported("MPEG Layer II audio")),
             AudioCodec::Other => Err(unsupported(&format!("'{}' audio", info.fourcc))),
         }
@@ -466,6 +469,36 @@ fn alac_cookie(config: &[u8]) -> Result<Vec<u8>> {
         36 | 60 if &config[4..8] == b"alac" => Ok(config[12..].to_vec()),
         n => Err(Error::malformed("alac config", format!("{n}-byte magic cookie"))),
     }
+}
+
+/// Symphonia's Vorbis extra data (the identification header, then the setup header) from
+/// Matroska's CodecPrivate: the three header packets Xiph-laced (a count byte of 2, the
+/// first two lengths as runs of 255 plus a remainder, then the packets; the comment
+/// header between them is not needed).
+fn vorbis_headers(private: &[u8]) -> Result<Vec<u8>> {
+    let bad = |what: &str| Error::malformed("Vorbis CodecPrivate", what.to_string());
+    let (&count, mut rest) = private.split_first().ok_or_else(|| bad("empty"))?;
+    if count != 2 {
+        return Err(bad(&format!("{} header packets, not 3", usize::from(count) + 1)));
+    }
+    let mut lens = [0usize; 2];
+    for len in &mut lens {
+        loop {
+            let (&b, tail) = rest.split_first().ok_or_else(|| bad("lacing runs past the end"))?;
+            rest = tail;
+            *len = len.checked_add(usize::from(b)).ok_or_else(|| bad("lace length overflows"))?;
+            if b != 255 {
+                break;
+            }
+        }
+    }
+    let (ident, after) = rest.split_at_checked(lens[0]).ok_or_else(|| bad("identification header truncated"))?;
+    let setup = after.get(lens[1]..).ok_or_else(|| bad("comment header truncated"))?;
+    let is_header = |p: &[u8], kind: u8| p.len() > 7 && p[0] == kind && &p[1..7] == b"vorbis";
+    if !is_header(ident, 1) || !is_header(setup, 5) {
+        return Err(bad("the packets are not Vorbis identification and setup headers"));
+    }
+    Ok([ident, setup].concat())
 }
 
 /// The 34-byte STREAMINFO body, from a bare one or a `dfLa` body (version/flags, then
