@@ -68,6 +68,8 @@ for t in "${targets[@]}"; do
         out="corpus/$t/$(basename "$f").frags"
         [ -e "$out" ] || python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=min(x for x in (d.find(b'styp'),d.find(b'sidx'),d.find(b'moof')) if x>0)-4; sys.stdout.buffer.write(d[i:])" "$f" >"$out"
       done ;;
+    flv)
+      seed "$t" ../testdata/*.flv ;;
     matroska)
       seed "$t" ../testdata/*.mkv ../testdata/*.webm ../testdata/malformed/*.mkv ../testdata/malformed/*.webm ;;
     mpegts)

@@ -102,6 +102,9 @@ $FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 44100 2)" \
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts
 $FF -i h264_aac.ts -c copy -f mpegts -mpegts_m2ts_mode 1 h264_aac.m2ts
+# FLV (RTMP captures): the same H.264 with B-frames (composition times in the tags) + AAC.
+$FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f flv h264_aac.flv
 # Fragmented MP4.
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 44100 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 30 -c:a aac \

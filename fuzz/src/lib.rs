@@ -339,6 +339,24 @@ pub fn matroska(data: &[u8]) {
     }
 }
 
+/// Demuxes `data` as FLV: tag walking, sequence headers, composition times and timestamp
+/// resets; then every indexed sample is read back.
+pub fn flv(data: &[u8]) {
+    use clipfit::demux::Demuxer;
+    let len = data.len() as u64;
+    let source = Box::new(std::io::Cursor::new(data.to_vec()));
+    let Ok(mut demux) = clipfit::demux::flv::FlvDemuxer::from_source(source, len, "<fuzz>") else {
+        return;
+    };
+    let mut buf = Vec::new();
+    for t in 0..demux.info().tracks.len() {
+        for s in demux.samples(t).to_vec() {
+            assert!(s.offset + u64::from(s.size) <= len, "a sample past the end of the data");
+            demux.read_sample(&s, &mut buf).expect("an indexed sample reads back");
+        }
+    }
+}
+
 /// Demuxes `data` as MPEG-TS (188-byte packets, or 192-byte M2TS when its first byte is
 /// odd): PAT/PMT, PES assembly, timestamp unwrapping; then every indexed sample is read
 /// back (gathered from its packets and rewritten to length-prefixed form).

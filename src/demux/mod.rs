@@ -1,5 +1,6 @@
 //! Demuxing: one [`Demuxer`] interface over MP4/MOV/fragmented MP4 (this module's guarded
-//! box reader) and Matroska/WebM ([`matroska`]); [`open`] picks one from the first bytes.
+//! box reader), Matroska/WebM ([`matroska`]), MPEG-TS ([`mpegts`]) and FLV ([`flv`]);
+//! [`open`] picks one from the first bytes.
 //!
 //! clipfit reads ISO-BMFF itself instead of through the `mp4` crate: that crate loops
 //! forever on a zero-size child box, allocates whatever a hostile `stsz` claims, has no
@@ -9,12 +10,14 @@
 
 pub mod boxes;
 pub mod bytes;
+pub mod flv;
 pub mod fragments;
 pub mod matroska;
 pub mod mpegts;
 pub mod sample_table;
 pub mod stsd;
 pub mod summary;
+pub mod timing;
 pub mod track;
 
 use std::fs::File;
@@ -62,7 +65,7 @@ pub trait Demuxer: Send {
 }
 
 /// Opens `path` with the demuxer its first bytes call for: EBML (`1A 45 DF A3`) is
-/// Matroska/WebM, sync bytes every 188 or 192 bytes MPEG-TS/M2TS, anything else goes to
+/// Matroska/WebM, `FLV\x01` FLV, sync bytes every 188 or 192 bytes MPEG-TS/M2TS, anything else goes to
 /// the MP4 reader, which names what it is not.
 pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
     let path = path.as_ref().to_path_buf();
@@ -83,6 +86,9 @@ pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
 pub fn from_source(file: Box<dyn Source>, len: u64, head: &[u8], name: PathBuf) -> Result<Box<dyn Demuxer>> {
     if matroska::sniff(head) {
         return Ok(Box::new(matroska::MatroskaDemuxer::from_source(file, len, name)?));
+    }
+    if flv::sniff(head) {
+        return Ok(Box::new(flv::FlvDemuxer::from_source(file, len, name)?));
     }
     if let Some(packet) = mpegts::sniff(head) {
         return Ok(Box::new(mpegts::TsDemuxer::from_source(file, len, packet, name)?));

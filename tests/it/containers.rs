@@ -1,4 +1,4 @@
-//! Inputs that are not MP4: Matroska and live WebM. Each conforms to a file that passes
+//! Inputs that are not MP4: Matroska, live WebM, MPEG-TS/M2TS and FLV. Each conforms to a file that passes
 //! the strict check and decodes cleanly with FFmpeg, shows the source's picture (SSIM
 //! against the source fitted the same way by FFmpeg) and keeps its sound in sync.
 
@@ -31,9 +31,13 @@ fn probe_container(path: &Path) -> String {
 
 #[test]
 fn check_names_the_matroska_and_webm_containers() {
-    for (name, container) in
-        [("h264_aac.mkv", "mkv"), ("vp9_opus_live.webm", "webm"), ("h264_aac.ts", "mpegts"), ("h264_aac.m2ts", "m2ts")]
-    {
+    for (name, container) in [
+        ("h264_aac.mkv", "mkv"),
+        ("vp9_opus_live.webm", "webm"),
+        ("h264_aac.ts", "mpegts"),
+        ("h264_aac.m2ts", "m2ts"),
+        ("h264_aac.flv", "flv"),
+    ] {
         let (code, v) = check_json(&fixture(name));
         assert_eq!(code, 1, "{name}: {v}");
         let rules = rules(&v);
@@ -50,7 +54,7 @@ fn matroska_probe_matches_ffprobe() {
         eprintln!("SKIPPED: ffmpeg not installed");
         return;
     }
-    for name in ["h264_aac.mkv", "vp9_opus_live.webm", "h264_aac.ts", "h264_aac.m2ts"] {
+    for name in ["h264_aac.mkv", "vp9_opus_live.webm", "h264_aac.ts", "h264_aac.m2ts", "h264_aac.flv"] {
         let path = fixture(name);
         let info = clipfit::demux::probe(&path).unwrap();
         let p = ffprobe(&path);
@@ -92,12 +96,12 @@ fn h264_aac_in_matroska_conforms() {
 }
 
 #[test]
-fn h264_aac_in_mpegts_and_m2ts_conforms() {
+fn h264_aac_in_mpegts_m2ts_and_flv_conforms() {
     if !have_ffmpeg() {
         eprintln!("SKIPPED: ffmpeg not installed");
         return;
     }
-    for name in ["h264_aac.ts", "h264_aac.m2ts"] {
+    for name in ["h264_aac.ts", "h264_aac.m2ts", "h264_aac.flv"] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out.mp4");
         let src = fixture(name);
@@ -135,31 +139,42 @@ fn live_webm_vp9_opus_conforms() {
 /// whole second: every beep lands within 45 ms of its flash in the output.
 #[test]
 fn live_webm_keeps_audio_in_sync() {
-    webm_keeps_audio_in_sync(&["-c:a", "libopus", "-live", "1"]);
+    keeps_audio_in_sync("sync.webm", &[VP9, &["-c:a", "libopus", "-f", "webm", "-live", "1"]].concat());
 }
 
 /// The same with Vorbis, whose first packet decodes to nothing (no previous window to
 /// overlap) and whose blocks change size.
 #[test]
 fn vorbis_webm_keeps_audio_in_sync() {
-    webm_keeps_audio_in_sync(&["-c:a", "libvorbis", "-q:a", "3"]);
+    keeps_audio_in_sync("sync.webm", &[VP9, &["-c:a", "libvorbis", "-q:a", "3", "-f", "webm"]].concat());
 }
 
-fn webm_keeps_audio_in_sync(audio_args: &[&str]) {
+/// FLV as an RTMP capture holds it: H.264 with B-frames (composition times in the tags)
+/// and MP3, timestamps in whole milliseconds.
+#[test]
+fn flv_keeps_audio_in_sync() {
+    let codecs = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-c:a", "libmp3lame", "-ar", "44100"];
+    keeps_audio_in_sync("sync.flv", &[&codecs[..], &["-f", "flv"]].concat());
+}
+
+const VP9: &[&str] = &["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k"];
+
+/// A source made with `codec_args` (codecs and container) from a white flash and a beep at
+/// each whole second from 0.9 s on: every beep lands within 45 ms of its flash.
+fn keeps_audio_in_sync(name: &str, codec_args: &[&str]) {
     if !have_ffmpeg() {
         eprintln!("SKIPPED: ffmpeg not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("sync.webm");
+    let src = dir.path().join(name);
     ffmpeg(&[
         "-f", "lavfi", "-i", "color=c=black:s=320x240:r=30:d=3.5,geq=lum='if(lt(mod(T+0.001\\,1)\\,0.033)*gte(T\\,0.9)\\,235\\,16)':cb=128:cr=128",
         "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=3.5,volume='if(lt(mod(t\\,1)\\,0.05)*gte(t\\,0.9)\\,1\\,0)':eval=frame",
-        "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
     ]
     .into_iter()
-    .chain(audio_args.iter().copied())
-    .chain(["-f", "webm", src.to_str().unwrap()])
+    .chain(codec_args.iter().copied())
+    .chain([src.to_str().unwrap()])
     .collect::<Vec<_>>());
     let out = dir.path().join("out.mp4");
     let run = conform(&src, &out, &[]);

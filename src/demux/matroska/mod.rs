@@ -8,11 +8,11 @@
 pub mod block;
 pub mod ebml;
 pub mod scan;
-pub mod timing;
 pub mod tracks;
 
 use std::path::{Path, PathBuf};
 
+use super::timing::{self, fixed_frame};
 use super::track::Track;
 use super::{read_exact_at, summary, Demuxer, Sample, Source};
 use crate::error::{Error, Result};
@@ -114,17 +114,6 @@ fn video_timescale(scale: u64) -> u32 {
         (1_000_000_000 / scale) as u32
     } else {
         1_000_000
-    }
-}
-
-/// The packet length, in ticks of the sample rate, of codecs whose packets all last as
-/// long: AAC frames are 1024 samples of the core rate (2048 at the output rate with SBR).
-fn fixed_frame(a: &crate::media::AudioInfo) -> Option<i64> {
-    match a.codec {
-        AudioCodec::Aac if matches!(a.aac_object_type, Some(5 | 29)) => Some(2048),
-        AudioCodec::Aac => Some(1024),
-        AudioCodec::Ac3 => Some(1536),
-        _ => None,
     }
 }
 

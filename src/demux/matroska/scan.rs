@@ -13,27 +13,11 @@ use std::path::Path;
 use super::block::{self, UNLACED_HEADER_MAX};
 use super::ebml::{self, read_header, Children, Header};
 use super::tracks::{self, TrackEntry};
+use crate::demux::timing::RawFrame;
 use crate::demux::Source;
 use crate::error::{Error, Result};
 use crate::limits::{MAX_METADATA_BOX, MAX_SAMPLES_PER_TRACK, MAX_SAMPLE_SIZE, MAX_TRACKS};
 use crate::media::Warning;
-
-/// One frame as the file stores it, before timing is worked out.
-#[derive(Clone, Copy, Debug)]
-pub struct RawFrame {
-    /// Byte offset in the file.
-    pub offset: u64,
-    /// Size in bytes.
-    pub size: u32,
-    /// The block's timestamp (cluster + block), in TimestampScale ticks.
-    pub timestamp: i64,
-    /// Position within its block's lace, and how many frames the block holds.
-    pub lace: (u16, u16),
-    /// The block's duration (BlockDuration), in TimestampScale ticks.
-    pub block_duration: Option<u64>,
-    /// A keyframe (SimpleBlock flag, or a BlockGroup without references).
-    pub keyframe: bool,
-}
 
 /// What the scan found.
 pub struct Scanned {

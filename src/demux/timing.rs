@@ -1,8 +1,7 @@
-//! From Matroska block timestamps to samples with decode times, composition offsets and
-//! durations, as the MP4 sample tables give them.
-//!
-//! Matroska stores presentation timestamps only, in decode order, rounded to the
-//! TimestampScale (1 ms by default). So:
+//! From stored presentation timestamps to samples with decode times, composition offsets
+//! and durations, as the MP4 sample tables give them. Matroska and FLV both store frames
+//! in decode order stamped with presentation times rounded to a coarse clock (Matroska's
+//! TimestampScale, 1 ms by default; FLV's milliseconds). So:
 //! - video decode times are the presentation times sorted, moved earlier by the largest
 //!   reordering so that no frame is decoded after it is shown (as FFmpeg's Matroska
 //!   demuxer and MP4 muxers derive them);
@@ -11,19 +10,36 @@
 //!   would make a 23.2 ms AAC frame last 23 or 24 ms and the sum drift; the count follows
 //!   the blocks again where they jump (a gap in the recording).
 
-use super::scan::RawFrame;
 use crate::demux::Sample;
 use crate::error::{Error, Result};
+use crate::media::{AudioCodec, AudioInfo};
 
 /// Seconds of disagreement between counted audio time and a block's timestamp beyond
 /// which the block's timestamp wins (a gap or overlap in the stream, not rounding).
 const AUDIO_RESYNC_SECS: f64 = 0.015;
 
+/// One frame as the file stores it, before timing is worked out.
+#[derive(Clone, Copy, Debug)]
+pub struct RawFrame {
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Size in bytes.
+    pub size: u32,
+    /// Presentation time (Matroska: cluster + block), in the container's ticks (`scale` ns).
+    pub timestamp: i64,
+    /// Position within its block's lace, and how many frames the block holds ((0, 1) unlaced).
+    pub lace: (u16, u16),
+    /// The block's duration (Matroska BlockDuration), in the same ticks.
+    pub block_duration: Option<u64>,
+    /// A keyframe (SimpleBlock flag, or a BlockGroup without references).
+    pub keyframe: bool,
+}
+
 /// Converts `t` TimestampScale ticks (`scale` ns each) to ticks of `timescale` per second.
 pub fn to_ticks(t: i64, scale: u64, timescale: u32) -> Result<i64> {
     let ns = i128::from(t) * i128::from(scale);
     let ticks = (ns * i128::from(timescale) + 500_000_000i128.copysign(ns)) / 1_000_000_000;
-    i64::try_from(ticks).map_err(|_| Error::malformed("Cluster", "a timestamp beyond 2^63 ticks"))
+    i64::try_from(ticks).map_err(|_| Error::malformed("frame timestamps", "a timestamp beyond 2^63 ticks"))
 }
 
 trait CopySign {
@@ -67,7 +83,7 @@ pub fn video(frames: &[RawFrame], scale: u64, timescale: u32, default: Option<i6
         let dts = sorted[i].saturating_sub(shift);
         let duration = if i + 1 < n { sorted[i + 1] - sorted[i] } else { fallback(i) };
         let cts_offset = i32::try_from(pts[i].saturating_sub(dts))
-            .map_err(|_| Error::malformed("Cluster", "frames reordered by more than 2^31 ticks"))?;
+            .map_err(|_| Error::malformed("frame timestamps", "frames reordered by more than 2^31 ticks"))?;
         out.push(Sample {
             offset: f.offset,
             size: f.size,
@@ -132,6 +148,17 @@ pub fn audio(
         last = duration;
     }
     Ok(out)
+}
+
+/// The packet length, in ticks of the sample rate, of codecs whose packets all last as
+/// long: AAC frames are 1024 samples of the core rate (2048 at the output rate with SBR).
+pub fn fixed_frame(a: &AudioInfo) -> Option<i64> {
+    match a.codec {
+        AudioCodec::Aac if matches!(a.aac_object_type, Some(5 | 29)) => Some(2048),
+        AudioCodec::Aac => Some(1024),
+        AudioCodec::Ac3 => Some(1536),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
