@@ -74,9 +74,12 @@ $FF -f lavfi -i "$(src 640x360 50 2)" -vf "tinterlace=mode=interleave_top,setfie
 $FF -f lavfi -i "$(src 320x240 50 1)" -vf "tinterlace=mode=interleave_bottom,setfield=bff" \
   -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params bff=1 -pix_fmt yuv420p -b:v 600k \
   h264_interlaced_bff.mp4
-# AC-3 audio (unsupported audio), 5.1.
+# AC-3 audio, 5.1 (decoded by codec/audio/ac3).
 $FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 48000 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a ac3 -ac 6 ac3.mp4
+# DTS audio in Matroska: still unsupported (no decoder), refused with the --audio advice.
+$FF -f lavfi -i "$(src 320x240 30 3)" -f lavfi -i "$(tone 48000 3)" \
+  -c:v libx264 -preset ultrafast -pix_fmt yuv420p -b:v 150k -c:a dca -strict -2 -b:a 320k -ac 2 -f matroska dts.mkv
 # PCM in MOV (s16le 'sowt'), full-range (yuvj420p) picture.
 $FF -f lavfi -i "$(src 320x240 24 3)" -f lavfi -i "$(tone 48000 3)" \
   -c:v libx264 -preset ultrafast -pix_fmt yuvj420p -c:a pcm_s16le pcm.mov

@@ -411,8 +411,6 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
     }
     if let (Some(audio), AudioPolicy::Auto) = (info.audio(), opts.audio) {
         let name = match audio.codec {
-            AudioCodec::Ac3 => Some("AC-3 (Dolby Digital) audio"),
-            AudioCodec::Eac3 => Some("E-AC-3 (Dolby Digital Plus) audio"),
             AudioCodec::Dts => Some("DTS audio"),
             AudioCodec::Mp2 => Some("MPEG Layer II audio"),
             AudioCodec::Other => Some("this audio codec"),

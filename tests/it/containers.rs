@@ -157,6 +157,84 @@ fn flv_keeps_audio_in_sync() {
     keeps_audio_in_sync("sync.flv", &[&codecs[..], &["-f", "flv"]].concat());
 }
 
+/// A 5.1 source's sound decoded by FFmpeg and mixed to mono at 44.1 kHz with clipfit's
+/// stereo downmix (FL/FR 1, FC and surrounds -3 dB, LFE out, normalised by 1 + 2·0.707),
+/// then (L+R)·0.707 as FFmpeg's `-ac 1` in `audio_samples` mixes the output.
+fn source_audio_51(src: &Path) -> Vec<f32> {
+    let mix = "pan=mono|c0=0.2929*c0+0.2929*c1+0.4142*c2+0.2071*c4+0.2071*c5";
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(src)
+        .args(["-af", mix, "-ar", "44100", "-f", "f32le", "-"])
+        .output()
+        .unwrap();
+    out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+fn rms(s: &[f32]) -> f64 {
+    (s.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / s.len().max(1) as f64).sqrt()
+}
+
+/// AC-3 5.1 in MP4 and E-AC-3 5.1 in MP4 conform; the sound's level matches FFmpeg's
+/// decode of the source, mixed the same way, within 0.5 dB over the middle of the clip.
+#[test]
+fn ac3_and_eac3_surround_conform_with_their_sound() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let eac3 = dir.path().join("eac3.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=30:duration=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=3",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "eac3",
+        "-ac",
+        "6",
+        "-b:a",
+        "384k",
+        eac3.to_str().unwrap(),
+    ]);
+    for src in [fixture("ac3.mp4"), eac3] {
+        let out = dir.path().join("out.mp4");
+        let run = conform(&src, &out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{}: {}", src.display(), String::from_utf8_lossy(&run.stderr));
+        assert_tiktok_ready(&out, 3.0);
+        let (ours, theirs) = (audio_samples(&out), source_audio_51(&src));
+        let (a, b) = (rms(&ours[22050..110250]), rms(&theirs[22050..110250]));
+        let db = 20.0 * (a / b).log10();
+        assert!(a > 0.01 && db.abs() < 0.5, "{}: RMS {a:.4} against FFmpeg's {b:.4} ({db:+.2} dB)", src.display());
+    }
+}
+
+/// AC-3 in MPEG-TS, as broadcast captures and AVCHD cameras carry it: several syncframes
+/// per PES, each decoded.
+#[test]
+fn ac3_in_mpegts_keeps_audio_in_sync() {
+    let codecs = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-c:a", "ac3", "-b:a", "192k"];
+    keeps_audio_in_sync("sync.ts", &[&codecs[..], &["-f", "mpegts"]].concat());
+}
+
+/// E-AC-3 in Matroska (streaming-service downloads).
+#[test]
+fn eac3_in_matroska_keeps_audio_in_sync() {
+    let codecs = ["-c:v", "libx264", "-preset", "veryfast", "-c:a", "eac3", "-b:a", "192k"];
+    keeps_audio_in_sync("sync.mkv", &[&codecs[..], &["-f", "matroska"]].concat());
+}
+
 const VP9: &[&str] = &["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k"];
 
 /// A source made with `codec_args` (codecs and container) from a white flash and a beep at

@@ -14,6 +14,10 @@
 //! - **Opus (mono, stereo)**: `rusty-opus` (pure Rust), always at 48 kHz. Each packet
 //!   yields its full length (2.5 to 120 ms); the pre-skip is *not* removed here: the
 //!   container says it (Matroska CodecDelay, an MP4 edit list) and the caller applies it.
+//! - **AC-3, E-AC-3**: [`super::ac3`], our own decoder (no crate decodes them), matched
+//!   with FFmpeg's float output. A packet may hold several syncframes (an MPEG-TS PES does);
+//!   each is decoded in turn. E-AC-3 dependent substreams (7.1's extra channels) are
+//!   skipped, so 7.1 comes out as its 5.1 core. No delay of its own.
 //! - **Vorbis**: symphonia, its three header packets (Xiph-laced in Matroska's
 //!   CodecPrivate) handed over as the codec's extra data.
 
@@ -23,6 +27,7 @@ use symphonia::core::codecs::{
 };
 use symphonia::core::formats::Packet;
 
+use super::ac3::{self, Ac3Decoder, Ac3Error};
 use super::asc::{parse_asc, AscInfo};
 use super::downmix::{default_layout, Speaker};
 use super::fdk::FdkDecoder;
@@ -47,6 +52,7 @@ enum Backend {
     Symphonia { dec: Box<dyn symphonia::core::codecs::Decoder>, buf: Option<SampleBuffer<f32>> },
     Pcm { fmt: PcmFormat, rest: Vec<u8> },
     Opus { dec: Box<rusty_opus::OpusDecoder>, buf: Vec<f32> },
+    Ac3 { dec: Box<Ac3Decoder> },
 }
 
 /// Longest Opus packet: 120 ms at 48 kHz, per channel.
@@ -59,6 +65,7 @@ impl std::fmt::Debug for AudioDecoder {
             Backend::Symphonia { .. } => "symphonia",
             Backend::Pcm { .. } => "pcm",
             Backend::Opus { .. } => "rusty-opus",
+            Backend::Ac3 { .. } => "ac3",
         };
         f.debug_struct("AudioDecoder")
             .field("backend", &kind)
@@ -87,8 +94,13 @@ impl AudioDecoder {
                 Self::new_symphonia(info, CODEC_TYPE_FLAC, Some(si))
             }
             AudioCodec::Pcm => Self::new_pcm(info),
-            AudioCodec::Ac3 => Err(unsupported("AC-3 audio")),
-            AudioCodec::Eac3 => Err(unsupported("E-AC-3 audio")),
+            AudioCodec::Ac3 | AudioCodec::Eac3 => Ok(AudioDecoder {
+                backend: Backend::Ac3 { dec: Box::new(Ac3Decoder::new()) },
+                rate: info.sample_rate,
+                channels: info.channels.max(1),
+                layout: default_layout(info.channels.max(1)),
+                frames_out: 0,
+            }),
             AudioCodec::Dts => Err(unsupported("DTS audio")),
             AudioCodec::Opus => Self::new_opus(info),
             AudioCodec::Vorbis => {
@@ -262,6 +274,15 @@ impl AudioDecoder {
                 b.samples().to_vec()
             }
             Backend::Pcm { fmt, rest } => decode_pcm(*fmt, self.channels, rest, packet),
+            Backend::Ac3 { dec } => {
+                let (out, shape) = decode_ac3(dec, packet)?;
+                if let Some((rate, layout)) = shape {
+                    self.rate = rate;
+                    self.channels = layout.len() as u16;
+                    self.layout = layout;
+                }
+                out
+            }
             Backend::Opus { dec, buf } => {
                 if packet.is_empty() {
                     // An empty packet would ask the decoder to conceal a loss.
@@ -309,6 +330,57 @@ impl AudioDecoder {
             rest.clear();
         }
         Ok(Vec::new())
+    }
+}
+
+/// A stream's sample rate and speakers, as a decoder reports them.
+type Shape = (u32, Vec<Speaker>);
+
+/// Every syncframe of one packet, and the stream's shape from the last.
+fn decode_ac3(dec: &mut Ac3Decoder, packet: &[u8]) -> Result<(Vec<f32>, Option<Shape>)> {
+    let mut out = Vec::new();
+    let mut shape: Option<Shape> = None;
+    let mut rest = packet;
+    while !rest.is_empty() {
+        let header = ac3::parse_frame_header(rest).map_err(ac3_error)?;
+        let (frame, tail) = rest.split_at_checked(header.frame_size.max(1)).ok_or_else(|| {
+            Error::codec("audio decode", format!("an AC-3 frame of {} bytes is cut", header.frame_size))
+        })?;
+        rest = tail;
+        let decoded = match dec.decode(frame) {
+            Ok(d) => d,
+            Err(Ac3Error::SkippedSubstream(_)) => continue,
+            Err(e) => return Err(ac3_error(e)),
+        };
+        if shape.as_ref().is_some_and(|(r, l)| *r != decoded.sample_rate || l.len() != decoded.layout.len()) {
+            // A layout change inside one packet cannot be one interleaved buffer.
+            return Err(Error::codec("audio decode", "the AC-3 channel layout changes inside one packet"));
+        }
+        let layout = decoded.layout.iter().map(|c| ac3_speaker(*c)).collect();
+        shape = Some((decoded.sample_rate, layout));
+        out.extend_from_slice(&decoded.samples);
+    }
+    Ok((out, shape))
+}
+
+fn ac3_speaker(c: ac3::Channel) -> Speaker {
+    match c {
+        ac3::Channel::Left => Speaker::FrontLeft,
+        ac3::Channel::Right => Speaker::FrontRight,
+        ac3::Channel::Center => Speaker::FrontCenter,
+        ac3::Channel::Lfe => Speaker::Lfe,
+        ac3::Channel::Surround => Speaker::BackCenter,
+        ac3::Channel::LeftSurround => Speaker::BackLeft,
+        ac3::Channel::RightSurround => Speaker::BackRight,
+    }
+}
+
+/// A feature the decoder lacks is unsupported (the whole track is refused, with the
+/// `--audio` advice); anything else is this packet's damage, which the pipeline conceals.
+fn ac3_error(e: Ac3Error) -> Error {
+    match e {
+        Ac3Error::Unsupported(what) => Error::unsupported(format!("E-AC-3 audio using {what}"), HINT),
+        e => Error::codec("audio decode", format!("AC-3: {e}")),
     }
 }
 

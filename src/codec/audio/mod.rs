@@ -3,6 +3,7 @@
 //! [`AudioTranscoder`] chains them: source packets → [`AudioDecoder`] → trim →
 //! [`downmix`] → [`Resampler`] → [`AacEncoder`] → AAC-LC 44.1 kHz access units.
 
+pub mod ac3;
 pub mod asc;
 pub mod decode;
 pub mod downmix;
