@@ -68,6 +68,15 @@ for t in "${targets[@]}"; do
         out="corpus/$t/$(basename "$f").frags"
         [ -e "$out" ] || python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=min(x for x in (d.find(b'styp'),d.find(b'sidx'),d.find(b'moof')) if x>0)-4; sys.stdout.buffer.write(d[i:])" "$f" >"$out"
       done ;;
+    ac3_decode)
+      # Raw AC-3 and E-AC-3 streams (stereo with coupling, 5.1) made by FFmpeg's encoders.
+      for spec in "ac3 2 96k" "ac3 6 448k" "eac3 2 96k" "eac3 6 384k"; do
+        set -- $spec
+        out="corpus/$t/$1_$2ch_$3.$1"
+        [ -e "$out" ] || ffmpeg -v error -f lavfi -i "sine=frequency=440:duration=0.3,aeval=val(0)*0.5+random(0)*0.1" \
+          -ac "$2" -c:a "$1" -b:a "$3" -f "$1" "$out" || rm -f "$out"
+      done
+      args=(-rss_limit_mb=1024 -timeout=10 -max_len=65536) ;;
     flv)
       seed "$t" ../testdata/*.flv ;;
     matroska)

@@ -339,6 +339,24 @@ pub fn matroska(data: &[u8]) {
     }
 }
 
+/// Decodes `data` as a run of AC-3/E-AC-3 syncframes (split by their headers, as
+/// clipfit's audio decoder does), with CRC checking off so mutations reach the block
+/// syntax: Ok or Err per frame, finite samples, and the decoder stays usable.
+pub fn ac3_decode(data: &[u8]) {
+    use clipfit::codec::audio::ac3::{parse_frame_header, Ac3Decoder};
+    let mut dec = Ac3Decoder::new();
+    dec.set_crc_check(false);
+    let mut rest = data;
+    while let Ok(h) = parse_frame_header(rest) {
+        let Some((frame, tail)) = rest.split_at_checked(h.frame_size.max(1)) else { break };
+        rest = tail;
+        if let Ok(out) = dec.decode(frame) {
+            assert!(out.samples.iter().all(|s| s.is_finite()), "a non-finite sample");
+            assert_eq!(out.samples.len() % usize::from(out.channels.max(1)), 0, "a partial sample frame");
+        }
+    }
+}
+
 /// Demuxes `data` as FLV: tag walking, sequence headers, composition times and timestamp
 /// resets; then every indexed sample is read back.
 pub fn flv(data: &[u8]) {
