@@ -220,6 +220,66 @@ fn ac3_and_eac3_surround_conform_with_their_sound() {
     }
 }
 
+/// A camcorder's AVCHD file: interlaced (MBAFF, top field first) H.264 and AC-3 in M2TS.
+/// The output is ready, no longer combed (FFmpeg's `idet`), and keeps the 1 kHz tone.
+#[test]
+fn avchd_interlaced_h264_and_ac3_in_m2ts_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("00001.mts");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=50:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=1000:sample_rate=48000:duration=2",
+        "-vf",
+        "tinterlace=mode=interleave_top,setfield=tff",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-flags",
+        "+ildct+ilme",
+        "-x264-params",
+        "tff=1",
+        "-pix_fmt",
+        "yuv420p",
+        "-b:v",
+        "1500k",
+        "-c:a",
+        "ac3",
+        "-b:a",
+        "192k",
+        "-f",
+        "mpegts",
+        "-mpegts_m2ts_mode",
+        "1",
+        src.to_str().unwrap(),
+    ]);
+    let info = clipfit::demux::probe(&src).unwrap();
+    assert_eq!(info.container, "m2ts");
+    assert!(info.video().unwrap().interlaced, "the stream's field coding is not seen");
+    let out = dir.path().join("out.mp4");
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 2.0);
+    let idet =
+        Command::new("ffmpeg").args(["-v", "info", "-i"]).arg(&out).args(["-vf", "idet", "-f", "null", "-"]).output();
+    let log = String::from_utf8_lossy(&idet.unwrap().stderr).to_string();
+    let multi = log.lines().find(|l| l.contains("Multi frame detection")).unwrap_or_default().to_string();
+    assert!(multi.contains("TFF:     0 BFF:     0"), "combed frames in the output: {multi}");
+    let audio = audio_samples(&out);
+    let loud = audio[4410..44100].iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud > 18_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");
+}
+
 /// AC-3 in MPEG-TS, as broadcast captures and AVCHD cameras carry it: several syncframes
 /// per PES, each decoded.
 #[test]
