@@ -23,11 +23,11 @@ mod url;
 pub use self::range_source::RangeSource;
 pub use self::url::{Input, RemoteUrl};
 
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::demux::Mp4Demuxer;
 use crate::error::{Error, Result};
 use crate::media::MediaInfo;
 use http::Http;
@@ -119,9 +119,16 @@ pub fn download(
 pub fn probe(url: &RemoteUrl, opts: &RemoteOptions, progress: &dyn TransferProgress) -> Result<(MediaInfo, Transfer)> {
     let http = Arc::new(Http::new(url, opts)?);
     match RangeSource::open(Arc::clone(&http))? {
-        Opened::Ranges(source) => {
+        Opened::Ranges(mut source) => {
             let len = source.len();
-            let info = Mp4Demuxer::from_source(Box::new(source), len, url.redacted())?.info().clone();
+            // The first bytes pick the demuxer, as for a local file. MP4 reads only its
+            // boxes' headers and `moov`; Matroska, MPEG-TS and FLV scan every block header,
+            // which through ranges means reading most of the file.
+            let mut head = Vec::with_capacity(600);
+            (&mut source).take(600).read_to_end(&mut head).map_err(|e| Error::io(PathBuf::from(url.redacted()), e))?;
+            source.rewind().map_err(|e| Error::io(PathBuf::from(url.redacted()), e))?;
+            let demux = crate::demux::from_source(Box::new(source), len, &head, PathBuf::from(url.redacted()))?;
+            let info = demux.info().clone();
             Ok((info, Transfer { bytes: http.bytes(), requests: http.requests(), ranged: true }))
         }
         Opened::Whole(reply) => {

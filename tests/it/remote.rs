@@ -51,6 +51,26 @@ fn check_reads_only_the_boxes_it_needs_through_ranges() {
     assert!(leftovers(tmp.path()).is_empty());
 }
 
+/// Containers other than MP4 are told by their first bytes through ranges too (the test
+/// server calls every file `clip.mp4`: the name decides nothing), and read the same as the
+/// local file.
+#[test]
+fn check_reads_matroska_ts_and_flv_through_ranges() {
+    for name in ["h264_aac.mkv", "h264_aac.ts", "h264_aac.flv"] {
+        let (server, _) = serve(name, Faults::default());
+        let tmp = tempfile::tempdir().unwrap();
+        let out = clipfit_in(tmp.path(), &["check", &server.url("/clip.mp4"), "--json"]);
+        let remote = json(&out);
+        let (code, local) = check_json(&fixture(name));
+        assert_eq!(out.status.code(), Some(code), "{name}: {remote}");
+        assert_eq!(rules(&remote), rules(&local), "{name}");
+        assert_eq!(remote["info"]["container"], local["info"]["container"], "{name}");
+        assert_eq!(remote["info"]["duration"], local["info"]["duration"], "{name}");
+        assert_eq!(remote["transfer"]["ranged"], true, "{name}");
+        assert!(leftovers(tmp.path()).is_empty(), "{name}");
+    }
+}
+
 #[test]
 fn check_works_when_the_server_ignores_ranges() {
     let (server, len) = serve("moov_end.mp4", Faults { no_ranges: true, ..Faults::default() });
