@@ -4,22 +4,39 @@
 # 45 Mbps) → 1080x1920. FFmpeg makes the input, runs the recipe and measures SSIM; it is
 # never used by clipfit.
 #
-#   scripts/compare-ffmpeg.sh [CLIPFIT_BINARY] [SECONDS]
+#   scripts/compare-ffmpeg.sh [CLIPFIT_BINARY] [SECONDS] [h264|hlg]
+#
+# `hlg` makes the iPhone-like input of issue 14 instead: HEVC Main 10, BT.2020 HLG, 1 s GOP,
+# 35 Mbps, coded 3840x2160 with a 90° display matrix (a portrait recording). The recipe
+# is the same (it does not tone-map: its picture is the flat relabelled one), so for
+# `hlg` only time and memory compare; SSIM is against FFmpeg's zscale+hable tone map.
 #
 # Needs ffmpeg with libx264 and GNU time (/usr/bin/time). Works in a temporary folder.
 set -euo pipefail
 BIN=${1:-target/release/clipfit}
 SECS=${2:-10}
+KIND=${3:-h264}
 BIN=$(realpath "$BIN")
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 # Camera-like: moving test pattern with temporal grain; AAC 48 kHz stereo like a phone.
-ffmpeg -v error -f lavfi -i "testsrc2=s=3840x2160:r=30:d=$SECS,noise=alls=6:allf=t" \
-  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$SECS" \
-  -c:v libx264 -preset fast -profile:v high -bf 3 -g 30 -keyint_min 30 -sc_threshold 0 \
-  -b:v 45M -maxrate 50M -bufsize 50M -pix_fmt yuv420p -c:a aac -ac 2 -b:a 128k phone4k.mp4
+if [ "$KIND" = hlg ]; then
+  ffmpeg -v error -f lavfi -i "testsrc2=s=3840x2160:r=30:d=$SECS,noise=alls=6:allf=t" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$SECS" \
+    -vf "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv,format=yuv420p10le" \
+    -c:v libx265 -preset superfast -profile:v main10 -b:v 35M -maxrate 40M -bufsize 40M \
+    -x265-params "keyint=30:min-keyint=30:scenecut=0:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error" \
+    -tag:v hvc1 -metadata:s:v:0 rotate=90 -c:a aac -ac 2 -b:a 128k phone4k.mp4
+  REF_TONEMAP="zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p,"
+else
+  ffmpeg -v error -f lavfi -i "testsrc2=s=3840x2160:r=30:d=$SECS,noise=alls=6:allf=t" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$SECS" \
+    -c:v libx264 -preset fast -profile:v high -bf 3 -g 30 -keyint_min 30 -sc_threshold 0 \
+    -b:v 45M -maxrate 50M -bufsize 50M -pix_fmt yuv420p -c:a aac -ac 2 -b:a 128k phone4k.mp4
+  REF_TONEMAP=""
+fi
 
 measure() { # label, command...
   local label=$1; shift
@@ -29,7 +46,7 @@ measure() { # label, command...
 }
 ssim() { # output file → mean SSIM against a Lanczos-scaled reference of the same fit
   ffmpeg -v info -i "$1" -i phone4k.mp4 -lavfi \
-    "[1:v]scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920[ref];[0:v][ref]ssim" \
+    "[1:v]${REF_TONEMAP}scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920[ref];[0:v][ref]ssim" \
     -f null - 2>&1 | grep -o 'All:[0-9.]*'
 }
 
