@@ -324,12 +324,14 @@ fn hevc_access_units(data: &[u8]) -> Vec<Vec<u8>> {
 /// Demuxes `data` as Matroska/WebM (whatever its first bytes): the scan, lacing, timing
 /// and summary; then every indexed sample is read back, which must stay inside the data.
 pub fn matroska(data: &[u8]) {
-    use clipfit::demux::Demuxer;
-    let len = data.len() as u64;
     let source = Box::new(std::io::Cursor::new(data.to_vec()));
-    let Ok(mut demux) = clipfit::demux::matroska::MatroskaDemuxer::from_source(source, len, "<fuzz>") else {
-        return;
-    };
+    if let Ok(demux) = clipfit::demux::matroska::from_source(source, data.len() as u64, "<fuzz>") {
+        read_back_every_sample(demux, data.len() as u64);
+    }
+}
+
+/// Every indexed sample lies inside the `len` bytes of data and reads back.
+fn read_back_every_sample(mut demux: impl clipfit::demux::Demuxer, len: u64) {
     let mut buf = Vec::new();
     for t in 0..demux.info().tracks.len() {
         for s in demux.samples(t).to_vec() {
@@ -360,18 +362,9 @@ pub fn ac3_decode(data: &[u8]) {
 /// Demuxes `data` as FLV: tag walking, sequence headers, composition times and timestamp
 /// resets; then every indexed sample is read back.
 pub fn flv(data: &[u8]) {
-    use clipfit::demux::Demuxer;
-    let len = data.len() as u64;
     let source = Box::new(std::io::Cursor::new(data.to_vec()));
-    let Ok(mut demux) = clipfit::demux::flv::FlvDemuxer::from_source(source, len, "<fuzz>") else {
-        return;
-    };
-    let mut buf = Vec::new();
-    for t in 0..demux.info().tracks.len() {
-        for s in demux.samples(t).to_vec() {
-            assert!(s.offset + u64::from(s.size) <= len, "a sample past the end of the data");
-            demux.read_sample(&s, &mut buf).expect("an indexed sample reads back");
-        }
+    if let Ok(demux) = clipfit::demux::flv::from_source(source, data.len() as u64, "<fuzz>") {
+        read_back_every_sample(demux, data.len() as u64);
     }
 }
 

@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use super::stsd::{apply_asc, parse_avcc, parse_hvcc};
 use super::timing::{self, fixed_frame, RawFrame};
 use super::track::Track;
-use super::{read_exact_at, summary, Demuxer, Sample, Source};
+use super::{summary, ByteRangeDemuxer, Sample, Source};
 use crate::error::{Error, Result};
 use crate::limits::{MAX_METADATA_BOX, MAX_SAMPLES_PER_TRACK, MAX_SAMPLE_SIZE};
-use crate::media::{AudioCodec, AudioInfo, MediaInfo, PcmFormat, TrackKind, VideoCodec, VideoInfo, Warning};
+use crate::media::{AudioCodec, AudioInfo, PcmFormat, TrackKind, VideoCodec, VideoInfo, Warning};
 
 const TAG_AUDIO: u8 = 8;
 const TAG_VIDEO: u8 = 9;
@@ -39,64 +39,30 @@ pub fn sniff(head: &[u8]) -> bool {
     head.len() >= 9 && head.starts_with(b"FLV") && head[3] == 1
 }
 
-/// An opened, indexed FLV file.
-pub struct FlvDemuxer {
-    path: PathBuf,
-    file: Box<dyn Source>,
-    info: MediaInfo,
-    tracks: Vec<(u32, Vec<Sample>)>,
-}
-
-impl FlvDemuxer {
-    /// Indexes FLV data from any seekable source of `len` bytes; `name` appears in errors.
-    pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>) -> Result<Self> {
-        let path = name.into();
-        let mut scan = Scan::default();
-        {
-            file.rewind().map_err(|e| Error::io(&path, e))?;
-            let mut r = BufReader::with_capacity(64 << 10, file.as_mut());
-            scan.read(&mut r, len, &path)?;
-        }
-        let mut tracks = Vec::new();
-        if let Some(t) = scan.video.take().and_then(|s| s.into_track(1).transpose()) {
-            tracks.push(t?);
-        }
-        if let Some(t) = scan.audio.take().and_then(|s| s.into_track(2).transpose()) {
-            tracks.push(t?);
-        }
-        if tracks.is_empty() {
-            return Err(Error::malformed("FLV tags", "no audio or video packets"));
-        }
-        summary::check_samples_in_file(&tracks, len)?;
-        let mut info = summary::media_info(&[], &tracks, len, false)?;
-        info.container = "flv".into();
-        info.warnings.append(&mut scan.warnings);
-        let tracks = tracks.into_iter().map(|t| (t.timescale, t.samples)).collect();
-        Ok(FlvDemuxer { path, file, info, tracks })
+/// Indexes FLV data from any seekable source of `len` bytes; `name` appears in errors.
+pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>) -> Result<ByteRangeDemuxer> {
+    let path = name.into();
+    let mut scan = Scan::default();
+    {
+        file.rewind().map_err(|e| Error::io(&path, e))?;
+        let mut r = BufReader::with_capacity(64 << 10, file.as_mut());
+        scan.read(&mut r, len, &path)?;
     }
-}
-
-impl Demuxer for FlvDemuxer {
-    fn info(&self) -> &MediaInfo {
-        &self.info
+    let mut tracks = Vec::new();
+    if let Some(t) = scan.video.take().and_then(|s| s.into_track(1).transpose()) {
+        tracks.push(t?);
     }
-
-    fn samples(&self, index: usize) -> &[Sample] {
-        self.tracks.get(index).map_or(&[], |t| &t.1)
+    if let Some(t) = scan.audio.take().and_then(|s| s.into_track(2).transpose()) {
+        tracks.push(t?);
     }
-
-    fn timescale(&self, index: usize) -> u32 {
-        self.tracks.get(index).map_or(1, |t| t.0)
+    if tracks.is_empty() {
+        return Err(Error::malformed("FLV tags", "no audio or video packets"));
     }
-
-    fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()> {
-        buf.resize(sample.size as usize, 0);
-        read_exact_at(self.file.as_mut(), sample.offset, buf, &self.path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
+    summary::check_samples_in_file(&tracks, len)?;
+    let mut info = summary::media_info(&[], &tracks, len, false)?;
+    info.container = "flv".into();
+    info.warnings.append(&mut scan.warnings);
+    Ok(ByteRangeDemuxer::new(path, file, info, tracks))
 }
 
 /// One stream's packets while scanning.
@@ -546,6 +512,7 @@ fn read_exact_at_buffered<R: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demux::Demuxer;
 
     /// An FLV file from (tag type, timestamp ms, body) triples.
     fn flv(tags: &[(u8, u32, Vec<u8>)]) -> Vec<u8> {
@@ -563,9 +530,9 @@ mod tests {
         out
     }
 
-    fn open(data: Vec<u8>) -> Result<FlvDemuxer> {
+    fn open(data: Vec<u8>) -> Result<ByteRangeDemuxer> {
         let len = data.len() as u64;
-        FlvDemuxer::from_source(Box::new(std::io::Cursor::new(data)), len, "test.flv")
+        from_source(Box::new(std::io::Cursor::new(data)), len, "test.flv")
     }
 
     /// 44.1 kHz 16-bit stereo PCM tags (format 3).

@@ -85,15 +85,52 @@ pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Demuxer>> {
 /// Opens data of `len` bytes from any seekable source whose first bytes are `head`.
 pub fn from_source(file: Box<dyn Source>, len: u64, head: &[u8], name: PathBuf) -> Result<Box<dyn Demuxer>> {
     if matroska::sniff(head) {
-        return Ok(Box::new(matroska::MatroskaDemuxer::from_source(file, len, name)?));
+        return Ok(Box::new(matroska::from_source(file, len, name)?));
     }
     if flv::sniff(head) {
-        return Ok(Box::new(flv::FlvDemuxer::from_source(file, len, name)?));
+        return Ok(Box::new(flv::from_source(file, len, name)?));
     }
     if let Some(packet) = mpegts::sniff(head) {
         return Ok(Box::new(mpegts::TsDemuxer::from_source(file, len, packet, name)?));
     }
     Ok(Box::new(Mp4Demuxer::from_source(file, len, name)?))
+}
+
+/// A file whose every sample is one contiguous byte range (Matroska, FLV): their scanners
+/// differ, reading back does not.
+pub struct ByteRangeDemuxer {
+    path: PathBuf,
+    file: Box<dyn Source>,
+    info: MediaInfo,
+    /// Per track: timescale and samples.
+    tracks: Vec<(u32, Vec<Sample>)>,
+}
+
+impl ByteRangeDemuxer {
+    /// Wraps what a scanner found; `info` describes `tracks` in the same order.
+    pub(crate) fn new(path: PathBuf, file: Box<dyn Source>, info: MediaInfo, tracks: Vec<Track>) -> Self {
+        let tracks = tracks.into_iter().map(|t| (t.timescale, t.samples)).collect();
+        ByteRangeDemuxer { path, file, info, tracks }
+    }
+}
+
+impl Demuxer for ByteRangeDemuxer {
+    fn info(&self) -> &MediaInfo {
+        &self.info
+    }
+    fn samples(&self, index: usize) -> &[Sample] {
+        self.tracks.get(index).map_or(&[], |t| &t.1)
+    }
+    fn timescale(&self, index: usize) -> u32 {
+        self.tracks.get(index).map_or(1, |t| t.0)
+    }
+    fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()> {
+        buf.resize(sample.size as usize, 0);
+        read_exact_at(self.file.as_mut(), sample.offset, buf, &self.path)
+    }
+    fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 impl Demuxer for Mp4Demuxer {

@@ -23,7 +23,7 @@ fn matroska(data: &[u8]) {
     use clipfit::demux::Demuxer;
     let len = data.len() as u64;
     let source = Box::new(std::io::Cursor::new(data.to_vec()));
-    let Ok(mut demux) = clipfit::demux::matroska::MatroskaDemuxer::from_source(source, len, "<fuzz>") else {
+    let Ok(mut demux) = clipfit::demux::matroska::from_source(source, len, "<fuzz>") else {
         return;
     };
     let mut buf = Vec::new();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::timing::{self, fixed_frame};
 use super::track::Track;
-use super::{read_exact_at, summary, Demuxer, Sample, Source};
+use super::{read_exact_at, summary, ByteRangeDemuxer, Source};
 use crate::error::{Error, Result};
 use crate::media::{AudioCodec, Edit, MediaInfo, TrackKind};
 
@@ -23,69 +23,57 @@ pub fn sniff(head: &[u8]) -> bool {
     head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3])
 }
 
-/// An opened, indexed Matroska/WebM file.
-pub struct MatroskaDemuxer {
-    path: PathBuf,
-    file: Box<dyn Source>,
-    info: MediaInfo,
-    tracks: Vec<(u32, Vec<Sample>)>,
-}
-
-impl MatroskaDemuxer {
-    /// Indexes Matroska data from any seekable source of `len` bytes; `name` appears in
-    /// errors.
-    pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>) -> Result<Self> {
-        let path = name.into();
-        let mut scanned = scan::scan(file.as_mut(), len, &path)?;
-        let scale = scanned.timestamp_scale;
-        let mut tracks = Vec::with_capacity(scanned.tracks.len());
-        for entry in &scanned.tracks {
-            let frames = scanned.frames.remove(&entry.number).unwrap_or_default();
-            let id = u32::try_from(entry.number).unwrap_or(u32::MAX);
-            let ns_to_ticks = |ns: u64, ts: u32| i64::try_from(u128::from(ns) * u128::from(ts) / 1_000_000_000).ok();
-            let (timescale, samples, edits) = match &entry.kind {
-                TrackKind::Video(_) => {
-                    let ts = video_timescale(scale);
-                    let default = entry.default_duration_ns.and_then(|d| ns_to_ticks(d, ts));
-                    (ts, timing::video(&frames, scale, ts, default)?, Vec::new())
-                }
-                TrackKind::Audio(a) => {
-                    let ts = a.sample_rate.max(1);
-                    let default = entry.default_duration_ns.and_then(|d| ns_to_ticks(d, ts));
-                    let samples = timing::audio(&frames, scale, ts, fixed_frame(a), default)?;
-                    (ts, samples, codec_delay_edit(entry.codec_delay_ns, a))
-                }
-                TrackKind::Other => {
-                    let ts = video_timescale(scale);
-                    (ts, timing::video(&frames, scale, ts, None)?, Vec::new())
-                }
-            };
-            tracks.push(Track {
-                id,
-                handler: entry.handler,
-                enabled: entry.enabled,
-                timescale,
-                edits,
-                rotation: 0,
-                matrix_unusual: false,
-                kind: entry.kind.clone(),
-                samples,
-            });
-        }
-        if tracks.is_empty() {
-            return Err(Error::malformed("Tracks", "no tracks"));
-        }
-        summary::check_samples_in_file(&tracks, len)?;
-        for t in &mut tracks {
-            vp9_format_from_stream(t, file.as_mut(), &path)?;
-        }
-        let mut info = summary::media_info(&[], &tracks, len, false)?;
-        info.container = if scanned.doc_type == "webm" { "webm" } else { "mkv" }.into();
-        info.major_brand = Some(scanned.doc_type.clone());
-        info.warnings.append(&mut scanned.warnings);
-        let tracks = tracks.into_iter().map(|t| (t.timescale, t.samples)).collect();
-        Ok(MatroskaDemuxer { path, file, info, tracks })
+/// Indexes Matroska data from any seekable source of `len` bytes; `name` appears in errors.
+pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>) -> Result<ByteRangeDemuxer> {
+    let path = name.into();
+    let mut scanned = scan::scan(file.as_mut(), len, &path)?;
+    let scale = scanned.timestamp_scale;
+    let mut tracks = Vec::with_capacity(scanned.tracks.len());
+    for entry in &scanned.tracks {
+        let frames = scanned.frames.remove(&entry.number).unwrap_or_default();
+        let id = u32::try_from(entry.number).unwrap_or(u32::MAX);
+        let ns_to_ticks = |ns: u64, ts: u32| i64::try_from(u128::from(ns) * u128::from(ts) / 1_000_000_000).ok();
+        let (timescale, samples, edits) = match &entry.kind {
+            TrackKind::Video(_) => {
+                let ts = video_timescale(scale);
+                let default = entry.default_duration_ns.and_then(|d| ns_to_ticks(d, ts));
+                (ts, timing::video(&frames, scale, ts, default)?, Vec::new())
+            }
+            TrackKind::Audio(a) => {
+                let ts = a.sample_rate.max(1);
+                let default = entry.default_duration_ns.and_then(|d| ns_to_ticks(d, ts));
+                let samples = timing::audio(&frames, scale, ts, fixed_frame(a), default)?;
+                (ts, samples, codec_delay_edit(entry.codec_delay_ns, a))
+            }
+            TrackKind::Other => {
+                let ts = video_timescale(scale);
+                (ts, timing::video(&frames, scale, ts, None)?, Vec::new())
+            }
+        };
+        tracks.push(Track {
+            id,
+            handler: entry.handler,
+            enabled: entry.enabled,
+            timescale,
+            edits,
+            rotation: 0,
+            matrix_unusual: false,
+            kind: entry.kind.clone(),
+            samples,
+        });
     }
+    if tracks.is_empty() {
+        return Err(Error::malformed("Tracks", "no tracks"));
+    }
+    summary::check_samples_in_file(&tracks, len)?;
+    for t in &mut tracks {
+        vp9_format_from_stream(t, file.as_mut(), &path)?;
+    }
+    let mut info = summary::media_info(&[], &tracks, len, false)?;
+    info.container = if scanned.doc_type == "webm" { "webm" } else { "mkv" }.into();
+    info.major_brand = Some(scanned.doc_type.clone());
+    info.warnings.append(&mut scanned.warnings);
+    Ok(ByteRangeDemuxer::new(path, file, info, tracks))
 }
 
 /// A VP9 track's profile, bit depth and chroma format from its first keyframe: WebM
@@ -136,32 +124,9 @@ fn codec_delay_edit(delay_ns: u64, a: &crate::media::AudioInfo) -> Vec<Edit> {
     }
 }
 
-impl Demuxer for MatroskaDemuxer {
-    fn info(&self) -> &MediaInfo {
-        &self.info
-    }
-
-    fn samples(&self, index: usize) -> &[Sample] {
-        self.tracks.get(index).map_or(&[], |t| &t.1)
-    }
-
-    fn timescale(&self, index: usize) -> u32 {
-        self.tracks.get(index).map_or(1, |t| t.0)
-    }
-
-    fn read_sample(&mut self, sample: &Sample, buf: &mut Vec<u8>) -> Result<()> {
-        buf.resize(sample.size as usize, 0);
-        read_exact_at(self.file.as_mut(), sample.offset, buf, &self.path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
 /// Probes Matroska bytes in memory (the `matroska` fuzz target).
 pub fn probe_bytes(data: &[u8]) -> Result<MediaInfo> {
     let len = data.len() as u64;
-    let demux = MatroskaDemuxer::from_source(Box::new(std::io::Cursor::new(data.to_vec())), len, "<memory>")?;
+    let demux = from_source(Box::new(std::io::Cursor::new(data.to_vec())), len, "<memory>")?;
     Ok(demux.info.clone())
 }
