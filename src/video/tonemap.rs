@@ -288,19 +288,7 @@ impl ToneMap {
     }
 
     fn interp(&self, t: &[f32], y: f32, u: f32, v: f32) -> f32 {
-        let pos = |c: f32, n: usize| {
-            let p = (c * ((n - 1) as f32 / 1023.0)).clamp(0.0, (n - 1) as f32);
-            let i = (p as usize).min(n - 2);
-            (i, p - i as f32)
-        };
-        let ((iy, fy), (iu, fu), (iv, fv)) = (pos(y, NY), pos(u, NC), pos(v, NC));
-        let at = |a: usize, b: usize, c: usize| t[((iy + a) * NC + iu + b) * NC + iv + c];
-        let lerp = |a: f32, b: f32, f: f32| a + (b - a) * f;
-        let c00 = lerp(at(0, 0, 0), at(0, 0, 1), fv);
-        let c01 = lerp(at(0, 1, 0), at(0, 1, 1), fv);
-        let c10 = lerp(at(1, 0, 0), at(1, 0, 1), fv);
-        let c11 = lerp(at(1, 1, 0), at(1, 1, 1), fv);
-        lerp(lerp(c00, c01, fu), lerp(c10, c11, fu), fy)
+        trilinear(t, position(y, NY), position(u, NC), position(v, NC))
     }
 
     /// Converts `pic` (8- to 16-bit, 4:2:0, 4:2:2 or 4:4:4) into `out`, an 8-bit 4:2:0
@@ -355,12 +343,16 @@ impl ToneMap {
         let [py, pu, pv] = planes;
         let [sty, stu, stv] = strides;
         let get = |p: &[T], stride: usize, x: usize, y: usize| p[y * stride + x].into() as f32 * scale;
+        let (on_y, on_c) = (positions(NY, bit_depth), positions(NC, bit_depth));
+        let max = on_y.len() - 1;
+        let code = |p: &[T], stride: usize, x: usize, y: usize| (p[y * stride + x].into() as usize).min(max);
         out.y.par_chunks_mut(w).enumerate().for_each(|(row, line)| {
             let cy = row >> sy;
-            for (x, o) in line.iter_mut().enumerate() {
+            let src = &py[row * sty..row * sty + w];
+            for (x, (o, &s)) in line.iter_mut().zip(src).enumerate() {
                 let cx = x >> sx;
-                let yv = get(py, sty, x, row);
-                let val = self.interp(&self.y, yv, get(pu, stu, cx, cy), get(pv, stv, cx, cy));
+                let (cu, cv) = (on_c[code(pu, stu, cx, cy)], on_c[code(pv, stv, cx, cy)]);
+                let val = trilinear(&self.y, on_y[(s.into() as usize).min(max)], cu, cv);
                 *o = dither(val, x, row);
             }
         });
@@ -375,13 +367,42 @@ impl ToneMap {
                 let c = |p: &[T], s: usize| {
                     (get(p, s, cx0, cy0) + get(p, s, cx1, cy0) + get(p, s, cx0, cy1) + get(p, s, cx1, cy1)) * 0.25
                 };
-                let (u, v) = (c(pu, stu), c(pv, stv));
-                lu[x] = dither(self.interp(&self.u, luma, u, v), x, crow);
-                lv[x] = dither(self.interp(&self.v, luma, u, v), x + 3, crow + 5);
+                let at = (position(luma, NY), position(c(pu, stu), NC), position(c(pv, stv), NC));
+                lu[x] = dither(trilinear(&self.u, at.0, at.1, at.2), x, crow);
+                lv[x] = dither(trilinear(&self.v, at.0, at.1, at.2), x + 3, crow + 5);
             }
         });
         Ok(())
     }
+}
+
+/// Lower node and fraction of a position `c` on the 10-bit code scale, on an axis of `n`
+/// nodes spanning 0..=1023.
+fn position(c: f32, n: usize) -> (usize, f32) {
+    let p = (c * ((n - 1) as f32 / 1023.0)).clamp(0.0, (n - 1) as f32);
+    let i = (p as usize).min(n - 2);
+    (i, p - i as f32)
+}
+
+/// [`position`] of every code value a `bit_depth` sample can hold, so the per-pixel work
+/// is a lookup: a 4K frame has 8.3 million luma samples but only 1024 distinct 10-bit values.
+fn positions(n: usize, bit_depth: u8) -> Vec<(usize, f32)> {
+    let max = (1u32 << bit_depth) - 1;
+    (0..=max).map(|c| position(c as f32 * 1023.0 / max as f32, n)).collect()
+}
+
+/// Trilinear interpolation of table `t` between the nodes at and after each position.
+#[inline]
+fn trilinear(t: &[f32], (iy, fy): (usize, f32), (iu, fu): (usize, f32), (iv, fv): (usize, f32)) -> f32 {
+    let base = (iy * NC + iu) * NC + iv;
+    let cell = &t[base..base + NC * NC + NC + 2];
+    let lerp = |a: f32, b: f32, f: f32| a + (b - a) * f;
+    let (y1, u1) = (NC * NC, NC);
+    let c00 = lerp(cell[0], cell[1], fv);
+    let c01 = lerp(cell[u1], cell[u1 + 1], fv);
+    let c10 = lerp(cell[y1], cell[y1 + 1], fv);
+    let c11 = lerp(cell[y1 + u1], cell[y1 + u1 + 1], fv);
+    lerp(lerp(c00, c01, fu), lerp(c10, c11, fu), fy)
 }
 
 /// One table node: normalised source R'G'B' → output (Y', Cb, Cr) 8-bit code values.
@@ -430,7 +451,8 @@ const BAYER: [[u8; 8]; 8] = [
 /// Rounds a fractional code value to 8 bits with an ordered dither.
 fn dither(v: f32, x: usize, y: usize) -> u8 {
     let t = (BAYER[y & 7][x & 7] as f32 + 0.5) / 64.0;
-    (v + t).floor().clamp(0.0, 255.0) as u8
+    // Truncation after the clamp is the floor (no libm call per sample).
+    (v + t).clamp(0.0, 255.0) as u8
 }
 
 #[cfg(test)]
