@@ -331,7 +331,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "clipfit needs a video; for audio alone, add a picture in an editor first",
         )
     })?;
-    let hint = "clipfit decodes H.264 (8- and 10-bit 4:2:0/4:2:2) and HEVC (Main, Main 10); re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
+    let hint = "clipfit decodes H.264 (8- and 10-bit 4:2:0/4:2:2), HEVC (Main, Main 10), VP9 and AV1 (8- and 10-bit); re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
     match video.codec {
         VideoCodec::H264 => {
             // rust_h264 decodes 8- and 10-bit, 4:0:0/4:2:0/4:2:2, progressive or interlaced.
@@ -362,7 +362,16 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             ))
         }
         VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
-        VideoCodec::Av1 => return Err(Error::unsupported("AV1 video", hint)),
+        // rav1d decodes every profile; the fit converts 10-bit and 4:2:2/4:4:4 to 8-bit
+        // 4:2:0. 12-bit (Professional) is not converted, and monochrome has no chroma
+        // planes to convert.
+        VideoCodec::Av1 if matches!(video.bit_depth, 8 | 10) && video.chroma_format != "4:0:0" => {}
+        VideoCodec::Av1 => {
+            return Err(Error::unsupported(
+                format!("{}-bit {} AV1 video", video.bit_depth, video.chroma_format),
+                "clipfit converts 8- and 10-bit colour AV1 only; re-export as H.264 or 8/10-bit 4:2:0 AV1",
+            ))
+        }
         VideoCodec::Mpeg4 => return Err(Error::unsupported("MPEG-4 Part 2 video", hint)),
         VideoCodec::ProRes => return Err(Error::unsupported("ProRes video", hint)),
         VideoCodec::Other => return Err(Error::unsupported(format!("'{}' video", video.fourcc), hint)),

@@ -85,6 +85,7 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
             b"avcC" => parse_avcc(child.payload, &cplace, &mut info)?,
             b"hvcC" => parse_hvcc(child.payload, &cplace, &mut info)?,
             b"vpcC" => parse_vpcc(child.payload, &mut info),
+            b"av1C" => crate::codec::av1::config::apply_av1c(child.payload, &mut info),
             b"pasp" => {
                 let mut pr = Reader::new(child.payload, &cplace);
                 let (h, v) = (pr.u32()?, pr.u32()?);
