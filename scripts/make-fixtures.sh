@@ -94,6 +94,16 @@ $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
 # VP9 profile 2 (10-bit), no audio.
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k \
   -pix_fmt yuv420p10le -profile:v 2 -f webm vp9_10bit.webm
+# AV1 (rav1d): 8-bit in MP4 with AAC; 10-bit in Matroska, no audio; 10-bit HLG BT.2020 in
+# MP4 (colour in both colr and the sequence header's color_config).
+$FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libsvtav1 -preset 12 -crf 40 -g 30 -pix_fmt yuv420p -c:a aac -b:a 64k -ac 2 av1.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libsvtav1 -preset 12 -crf 40 -g 30 -pix_fmt yuv420p10le \
+  -f matroska av1_10bit.mkv
+$FF -f lavfi -i "$(src 320x240 30 1)" \
+  -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
+  -c:v libsvtav1 -preset 12 -crf 35 -svtav1-params "enable-hdr=1" \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc av1_hlg.mp4
 # MPEG-TS and M2TS (192-byte packets, as AVCHD cameras write) of one H.264 + AAC clip.
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts

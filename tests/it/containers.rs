@@ -10,7 +10,7 @@ use crate::helpers::*;
 
 /// FFmpeg's mean SSIM (luma and chroma) of `out`'s first `secs` seconds against `src`
 /// scaled to cover 1080x1920 and centre-cropped (clipfit's default crop fit) at 30 fps.
-fn ssim_vs_cropped_source(out: &Path, src: &Path, secs: f64) -> f64 {
+pub(crate) fn ssim_vs_cropped_source(out: &Path, src: &Path, secs: f64) -> f64 {
     let graph = "[1:v]scale=-2:1920:flags=bicubic,crop=1080:1920,fps=30,format=yuv420p[ref];[0:v][ref]ssim";
     let run = Command::new("ffmpeg")
         .args(["-v", "info", "-nostats", "-i"])

@@ -1,5 +1,6 @@
 //! clipfit's integration tests: one binary, with helpers shared by every module.
 
+mod av1;
 mod check;
 mod conform;
 mod containers;

@@ -103,7 +103,10 @@ mod tests {
         assert_eq!((c.profile_name(), c.level_x10(), c.bit_depth, c.chroma_format), ("Main", Some(40), 10, "4:2:0"));
         // Professional 12-bit 4:2:2 at level 5.1 (idx 13), High tier.
         let c = Av1Config::parse(&[0x81, 0x4D, 0xE8, 0x00]).unwrap();
-        assert_eq!((c.profile, c.level_x10(), c.high_tier, c.bit_depth, c.chroma_format), (2, Some(51), true, 12, "4:2:2"));
+        assert_eq!(
+            (c.profile, c.level_x10(), c.high_tier, c.bit_depth, c.chroma_format),
+            (2, Some(51), true, 12, "4:2:2")
+        );
         // High (4:4:4) 8-bit, unconstrained level; monochrome.
         let c = Av1Config::parse(&[0x81, 0x3F, 0x00, 0x00]).unwrap();
         assert_eq!((c.profile_name(), c.level_x10(), c.chroma_format), ("High", None, "4:4:4"));

@@ -78,11 +78,7 @@ pub fn sequence_header(obus: &[u8]) -> Option<SequenceInfo> {
     // only writes it, and only reads `obus`); `obus` is a live slice of `obus.len()` bytes,
     // non-null because it is not empty.
     let rc = unsafe {
-        dav1d_parse_sequence_header(
-            Some(NonNull::from(&mut out).cast()),
-            Some(NonNull::from(obus).cast()),
-            obus.len(),
-        )
+        dav1d_parse_sequence_header(Some(NonNull::from(&mut out).cast()), Some(NonNull::from(obus).cast()), obus.len())
     };
     if rc.0 != 0 {
         return None;
@@ -100,8 +96,11 @@ pub fn sequence_header(obus: &[u8]) -> Option<SequenceInfo> {
     let code = |v: u32| u8::try_from(v).unwrap_or(2);
     // dav1d reports unspecified (2) for all three when color_description_present_flag is 0.
     let (primaries, transfer, matrix) = (code(h.pri), code(h.trc), code(h.mtrx));
-    let color = (primaries != 2 || transfer != 2 || matrix != 2)
-        .then_some(crate::media::ColorInfo { primaries, transfer, matrix });
+    let color = (primaries != 2 || transfer != 2 || matrix != 2).then_some(crate::media::ColorInfo {
+        primaries,
+        transfer,
+        matrix,
+    });
     Some(SequenceInfo {
         profile: h.profile,
         bit_depth: match h.hbd {
@@ -297,7 +296,10 @@ impl VideoDecoder for Av1Decoder {
         }
         if packet.data.is_empty() || packet.data.len() > MAX_SAMPLE_SIZE as usize {
             self.lost.push(packet.pts);
-            return Err(Error::malformed("AV1 sample", format!("{} bytes at pts {:.3} s", packet.data.len(), packet.pts)));
+            return Err(Error::malformed(
+                "AV1 sample",
+                format!("{} bytes at pts {:.3} s", packet.data.len(), packet.pts),
+            ));
         }
         let mut data = OwnedData(Dav1dData::default());
         // SAFETY: `data.0` is writable for one Dav1dData (empty, so nothing is
