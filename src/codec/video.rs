@@ -75,6 +75,7 @@ pub fn open_decoder(kind: DecoderKind, info: &VideoInfo) -> Result<Box<dyn Video
         VideoCodec::Hevc => Box::new(super::h265::rusty::RustyH265Decoder::new(info)?),
         VideoCodec::Vp9 => Box::new(super::vp9::Vp9Decoder::new(info)?),
         VideoCodec::Av1 => Box::new(super::av1::Av1Decoder::new(info)?),
+        VideoCodec::Mjpeg => Box::new(super::mjpeg::MjpegDecoder::new(info)?),
         _ => {
             return Err(Error::unsupported(
                 format!("'{}' video", info.fourcc),

@@ -123,6 +123,7 @@ fn video_codec(id: &str) -> VideoCodec {
         "V_VP9" => VideoCodec::Vp9,
         "V_VP8" => VideoCodec::Vp8,
         "V_AV1" => VideoCodec::Av1,
+        "V_MJPEG" => VideoCodec::Mjpeg,
         "V_PRORES" => VideoCodec::ProRes,
         s if s.starts_with("V_MPEG4/ISO/") => VideoCodec::Mpeg4,
         _ => VideoCodec::Other,
@@ -162,6 +163,8 @@ fn video(raw: &Raw<'_>, place: &str) -> Result<VideoInfo> {
         }
         VideoCodec::Vp9 => vp9_features(raw.private, &mut v),
         VideoCodec::Av1 => crate::codec::av1::config::apply_av1c(raw.private, &mut v),
+        // JPEG's YCbCr is full range (JFIF); chroma is read from each picture.
+        VideoCodec::Mjpeg => v.full_range = true,
         _ => {}
     }
     // The codec's own size wins for decoding; the Matroska one is a fallback.
