@@ -104,6 +104,9 @@ $FF -f lavfi -i "$(src 320x240 30 1)" \
   -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
   -c:v libsvtav1 -preset 12 -crf 35 -svtav1-params "enable-hdr=1" \
   -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc av1_hlg.mp4
+# Motion JPEG as cameras write it: full-range 4:2:2 (yuvj422p) in MOV with PCM, 1 s.
+$FF -f lavfi -i "$(src 320x240 30 1)" -f lavfi -i "$(tone 48000 1)" \
+  -c:v mjpeg -q:v 9 -pix_fmt yuvj422p -c:a pcm_s16le mjpeg.mov
 # MPEG-TS and M2TS (192-byte packets, as AVCHD cameras write) of one H.264 + AAC clip.
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts

@@ -422,7 +422,9 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "no decoder clipfit uses reads 4:4:4 H.264 yet; re-export the video as 4:2:0 (yuv420p)",
         ));
     }
-    if video.codec != VideoCodec::Mjpeg && !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0" | "4:4:4") {
+    if video.codec != VideoCodec::Mjpeg
+        && !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0" | "4:4:4")
+    {
         return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
     }
     if video.width == 0

@@ -135,7 +135,8 @@ pub fn frame_format(jpeg: &[u8]) -> Option<(u8, &'static str, u32, u32)> {
         // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
         if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
             let sof = jpeg.get(i + 4..i + 2 + len)?;
-            let (depth, h, w, n) = (sof[0], u16::from_be_bytes([sof[1], sof[2]]), u16::from_be_bytes([sof[3], sof[4]]), sof[5]);
+            let (depth, h, w, n) =
+                (sof[0], u16::from_be_bytes([sof[1], sof[2]]), u16::from_be_bytes([sof[3], sof[4]]), sof[5]);
             let chroma = match n {
                 1 => "4:0:0",
                 3 => {
@@ -188,7 +189,9 @@ impl VideoDecoder for MjpegDecoder {
             self.lost.push(packet.pts);
             return Err(Error::limit("Motion JPEG sample", format!("{} bytes", packet.data.len())));
         }
-        let run = |data: &[u8]| catch_unwind(AssertUnwindSafe(|| decode(data))).unwrap_or_else(|_| Err("the decoder panicked".into()));
+        let run = |data: &[u8]| {
+            catch_unwind(AssertUnwindSafe(|| decode(data))).unwrap_or_else(|_| Err("the decoder panicked".into()))
+        };
         let mut decoded = run(packet.data);
         let has_tables = packet.data.windows(2).any(|m| m == [0xFF, 0xC4]);
         if decoded.is_err() && !has_tables {
@@ -245,9 +248,10 @@ mod tests {
     fn garbage_is_a_lost_picture_not_a_crash() {
         let info = VideoInfo::new(crate::media::VideoCodec::Mjpeg, "jpeg", 64, 64);
         let mut dec = MjpegDecoder::new(&info).unwrap();
-        for (k, junk) in [&[][..], &[0xFF, 0xD8, 0xFF], &[0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 8, 0xff, 0xff, 0xff, 0xff, 3]]
-            .iter()
-            .enumerate()
+        for (k, junk) in
+            [&[][..], &[0xFF, 0xD8, 0xFF], &[0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 8, 0xff, 0xff, 0xff, 0xff, 3]]
+                .iter()
+                .enumerate()
         {
             assert!(dec.send_packet(Packet { data: junk, pts: k as f64, upcoming: None }).is_err());
             assert!(dec.receive_picture().is_none());
@@ -259,8 +263,8 @@ mod tests {
     fn the_frame_header_gives_depth_chroma_and_size() {
         // SOI, an APP0 of 4 bytes, SOF0: 8-bit 240x320, Y 2x1, Cb 1x1, Cr 1x1 (4:2:2).
         let jpeg = [
-            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0, 0, 0xFF, 0xC0, 0x00, 0x11, 8, 0x00, 0xF0, 0x01, 0x40, 3, 1, 0x21, 0, 2,
-            0x11, 1, 3, 0x11, 1,
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0, 0, 0xFF, 0xC0, 0x00, 0x11, 8, 0x00, 0xF0, 0x01, 0x40, 3, 1, 0x21, 0,
+            2, 0x11, 1, 3, 0x11, 1,
         ];
         assert_eq!(frame_format(&jpeg), Some((8, "4:2:2", 320, 240)));
         let mut j420 = jpeg;

@@ -10,6 +10,7 @@ mod helpers;
 mod hevc;
 mod http_server;
 mod malformed;
+mod mjpeg;
 mod probe_vs_ffprobe;
 mod profiles;
 mod remote;
