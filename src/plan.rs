@@ -331,7 +331,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "clipfit needs a video; for audio alone, add a picture in an editor first",
         )
     })?;
-    let hint = "clipfit decodes H.264 (8- and 10-bit 4:2:0/4:2:2), HEVC (Main, Main 10), VP9 and AV1 (8- and 10-bit); re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
+    let hint = "clipfit decodes H.264 (8- and 10-bit 4:2:0/4:2:2), HEVC (Main, Main 10), VP8, VP9 and AV1 (8- and 10-bit), Motion JPEG; re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
     match video.codec {
         VideoCodec::H264 => {
             // rust_h264 decodes 8- and 10-bit, 4:0:0/4:2:0/4:2:2, progressive or interlaced.
@@ -361,7 +361,8 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
                 "clipfit converts 8- and 10-bit VP9 only; re-export as H.264 or 8-bit VP9",
             ))
         }
-        VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
+        // libvpx decodes every VP8 stream (8-bit 4:2:0 is all VP8 has).
+        VideoCodec::Vp8 => {}
         // rav1d decodes every profile; the fit converts 10-bit and 4:2:2/4:4:4 to 8-bit
         // 4:2:0. 12-bit (Professional) is not converted, and monochrome has no chroma
         // planes to convert.

@@ -1,4 +1,4 @@
-//! Codec wrappers: H.264 (OpenH264, rusty_h264), VP9 (rusty_vp9), AV1 (rav1d), Motion JPEG (zune-jpeg), audio (symphonia, fdk-aac), and the
+//! Codec wrappers: H.264 (OpenH264, rusty_h264), VP8 (libvpx), VP9 (rusty_vp9), AV1 (rav1d), Motion JPEG (zune-jpeg), audio (symphonia, fdk-aac), and the
 //! [`video::VideoDecoder`] interface every video decoder backend implements.
 
 pub mod audio;
@@ -8,4 +8,5 @@ pub mod h265;
 pub mod mjpeg;
 pub(crate) mod reorder;
 pub mod video;
+pub mod vp8;
 pub mod vp9;
