@@ -91,6 +91,10 @@ $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 400k -pix_fmt yuv420p -c:a libopus -b:a 64k -ac 2 \
   -f webm -live 1 vp9_opus_live.webm
+# VP8 + Opus as a live WebM (older browsers' MediaRecorder), 320x240, 2 s.
+$FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libvpx -deadline realtime -cpu-used 8 -b:v 300k -pix_fmt yuv420p -c:a libopus -b:a 64k -ac 2 \
+  -f webm -live 1 vp8_opus.webm
 # VP9 profile 2 (10-bit), no audio.
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k \
   -pix_fmt yuv420p10le -profile:v 2 -f webm vp9_10bit.webm

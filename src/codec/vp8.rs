@@ -14,8 +14,8 @@
 use std::collections::VecDeque;
 
 use vpx_sys::{
-    vpx_codec_ctx_t, vpx_codec_dec_cfg_t, vpx_codec_dec_init_ver, vpx_codec_decode, vpx_codec_destroy,
-    vpx_codec_err_t, vpx_codec_get_frame, vpx_codec_iter_t, vpx_codec_vp8_dx, vpx_image_t, VPX_DECODER_ABI_VERSION,
+    vpx_codec_ctx_t, vpx_codec_dec_cfg_t, vpx_codec_dec_init_ver, vpx_codec_decode, vpx_codec_destroy, vpx_codec_err_t,
+    vpx_codec_get_frame, vpx_codec_iter_t, vpx_codec_vp8_dx, vpx_image_t, VPX_DECODER_ABI_VERSION,
 };
 
 use crate::codec::video::{Decoded, Packet, Picture, VideoDecoder};
@@ -71,9 +71,8 @@ impl Vp8Decoder {
         // is destroyed in Drop before the boxes are freed), the interface is libvpx's own
         // static VP8 decoder, and the ABI version is the one the bindings were made for
         // (what the C macro vpx_codec_dec_init passes).
-        let rc = unsafe {
-            vpx_codec_dec_init_ver(&mut *ctx, vpx_codec_vp8_dx(), &*cfg, 0, VPX_DECODER_ABI_VERSION as i32)
-        };
+        let rc =
+            unsafe { vpx_codec_dec_init_ver(&mut *ctx, vpx_codec_vp8_dx(), &*cfg, 0, VPX_DECODER_ABI_VERSION as i32) };
         if rc != vpx_codec_err_t::VPX_CODEC_OK {
             return Err(Error::codec(STAGE, format!("libvpx did not open a VP8 decoder ({rc:?})")));
         }
@@ -155,7 +154,10 @@ impl VideoDecoder for Vp8Decoder {
         }
         if packet.data.is_empty() || packet.data.len() > MAX_SAMPLE_SIZE as usize {
             self.lost.push(packet.pts);
-            return Err(Error::malformed("VP8 sample", format!("{} bytes at pts {:.3} s", packet.data.len(), packet.pts)));
+            return Err(Error::malformed(
+                "VP8 sample",
+                format!("{} bytes at pts {:.3} s", packet.data.len(), packet.pts),
+            ));
         }
         if let Some((w, h)) = keyframe_size(packet.data) {
             if w == 0 || h == 0 || w > MAX_DIMENSION || h > MAX_DIMENSION {
@@ -166,13 +168,7 @@ impl VideoDecoder for Vp8Decoder {
         // SAFETY: `ctx` is initialised; `data` is a live slice of `len` bytes (checked to
         // fit a c_uint above) that libvpx only reads during the call; no user data.
         let rc = unsafe {
-            vpx_codec_decode(
-                &mut *self.ctx,
-                packet.data.as_ptr(),
-                packet.data.len() as u32,
-                std::ptr::null_mut(),
-                0,
-            )
+            vpx_codec_decode(&mut *self.ctx, packet.data.as_ptr(), packet.data.len() as u32, std::ptr::null_mut(), 0)
         };
         if rc != vpx_codec_err_t::VPX_CODEC_OK {
             self.lost.push(packet.pts);

@@ -14,12 +14,18 @@ use crate::helpers::{fixture, have_ffmpeg};
 /// FFmpeg's decode of the first video track: every picture (no edit list, no rotation, no
 /// frame-rate change) in its own pixel format, which for these files is 8-bit 4:2:0.
 fn ffmpeg_frames(path: &Path) -> Vec<u8> {
+    ffmpeg_frames_with(path, None)
+}
+
+/// [`ffmpeg_frames`] with FFmpeg's decoder `decoder` (e.g. `libvpx`) instead of its default.
+fn ffmpeg_frames_with(path: &Path, decoder: Option<&str>) -> Vec<u8> {
     // The edit list option exists only in FFmpeg's MP4/MOV demuxer.
     let is_mp4 = path.extension().is_some_and(|e| e == "mp4" || e == "mov");
     let edits: &[&str] = if is_mp4 { &["-ignore_editlist", "1"] } else { &[] };
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-noautorotate"])
         .args(edits)
+        .args(decoder.map(|d| ["-c:v", d]).iter().flatten())
         .arg("-i")
         .arg(path)
         .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-"])
@@ -97,14 +103,14 @@ fn openh264_decodes_every_h264_fixture_completely() {
 
 /// FFmpeg's decode of `path` in its native pixel format, as little-endian samples (two
 /// bytes each above 8 bits), and that format's name.
-fn ffmpeg_native(path: &Path) -> (Vec<u8>, String) {
+fn ffmpeg_native(path: &Path, decoder: Option<&str>) -> (Vec<u8>, String) {
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt", "-of", "csv=p=0"])
         .arg(path)
         .output()
         .expect("run ffprobe");
     let pix_fmt = String::from_utf8_lossy(&probe.stdout).trim().to_string();
-    (ffmpeg_frames(path), pix_fmt)
+    (ffmpeg_frames_with(path, decoder), pix_fmt)
 }
 
 /// Decodes `name` with `kind` and asserts that every picture has `chroma` and `depth` and
@@ -115,11 +121,12 @@ fn assert_native_bit_exact(
     pix_fmt: &str,
     chroma: clipfit::codec::video::ChromaFormat,
     depth: u8,
+    ffmpeg_decoder: Option<&str>,
 ) {
     use clipfit::codec::video::Planes;
     use clipfit::pipeline::decode_pictures;
     let path = fixture(name);
-    let (reference, fmt) = ffmpeg_native(&path);
+    let (reference, fmt) = ffmpeg_native(&path, ffmpeg_decoder);
     assert_eq!(fmt, pix_fmt, "{name}");
     let (mut n, mut offset, mut first_diff) = (0usize, 0usize, None);
     let summary = decode_pictures(&path, kind, |p| {
@@ -169,7 +176,7 @@ fn high_10_422_and_interlaced_h264_decode_bit_exact_with_ffmpeg() {
         ("h264_interlaced.mp4", "yuv420p", ChromaFormat::Yuv420, 8),
     ] {
         for kind in [DecoderKind::Rusty, DecoderKind::OpenH264] {
-            assert_native_bit_exact(name, kind, pix_fmt, chroma, depth);
+            assert_native_bit_exact(name, kind, pix_fmt, chroma, depth, None);
         }
     }
 }
@@ -183,6 +190,27 @@ fn av1_decodes_bit_exact_with_ffmpeg() {
         eprintln!("skipped: needs ffmpeg");
         return;
     }
-    assert_native_bit_exact("av1.mp4", DecoderKind::default(), "yuv420p", ChromaFormat::Yuv420, 8);
-    assert_native_bit_exact("av1_10bit.mkv", DecoderKind::default(), "yuv420p10le", ChromaFormat::Yuv420, 10);
+    let kind = DecoderKind::default();
+    assert_native_bit_exact("av1.mp4", kind, "yuv420p", ChromaFormat::Yuv420, 8, Some("libdav1d"));
+    assert_native_bit_exact("av1_10bit.mkv", kind, "yuv420p10le", ChromaFormat::Yuv420, 10, Some("libdav1d"));
+}
+
+/// libvpx (VP8, live WebM) against FFmpeg's own libvpx decode and its native VP8 decoder.
+#[test]
+fn vp8_decodes_bit_exact_with_ffmpeg() {
+    use clipfit::codec::video::ChromaFormat;
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    for decoder in ["libvpx", "vp8"] {
+        assert_native_bit_exact(
+            "vp8_opus.webm",
+            DecoderKind::default(),
+            "yuv420p",
+            ChromaFormat::Yuv420,
+            8,
+            Some(decoder),
+        );
+    }
 }
