@@ -155,6 +155,9 @@ impl Context {
         s.frame_size_limit = MAX_DIMENSION * MAX_DIMENSION;
         // Film grain is part of the picture the encoder meant (as FFmpeg's libdav1d applies).
         s.apply_grain = 1;
+        // One picture per temporal unit: of a spatially scalable stream, only its highest
+        // layer (dav1d's default outputs every layer's frame).
+        s.all_layers = 0;
         // SAFETY: no callback means no logging at all (dav1d's default prints to stderr,
         // which would interleave with clipfit's progress output); a null cookie is only
         // ever passed to a callback, and there is none.
