@@ -61,6 +61,14 @@ for t in "${targets[@]}"; do
         [ -e "$out" ] || ffmpeg -v error -i "$f" -map 0:v:0 -c copy -frames:v 12 -bsf:v hevc_mp4toannexb -f hevc "$out" || rm -f "$out"
       done
       args=(-rss_limit_mb=1024 -timeout=20 -max_len=262144) ;;
+    av1_decode)
+      # Low-overhead OBU streams (temporal delimiters between units): the first frames of
+      # each AV1 fixture (8 and 10-bit, HLG).
+      for f in ../testdata/av1.mp4 ../testdata/av1_10bit.mkv ../testdata/av1_hlg.mp4; do
+        out="corpus/$t/$(basename "$f").obu"
+        [ -e "$out" ] || ffmpeg -v error -i "$f" -map 0:v:0 -c copy -frames:v 8 -f obu "$out" || rm -f "$out"
+      done
+      args=(-rss_limit_mb=1024 -timeout=20 -max_len=262144) ;;
     fragments)
       # The harness puts a real init segment first: seed with the fragment part of each
       # fragmented fixture (from the first styp/sidx/moof on).

@@ -94,6 +94,10 @@ $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 400k -pix_fmt yuv420p -c:a libopus -b:a 64k -ac 2 \
   -f webm -live 1 vp9_opus_live.webm
+# VP8 + Opus as a live WebM (older browsers' MediaRecorder), 320x240, 2 s.
+$FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libvpx -deadline realtime -cpu-used 8 -b:v 300k -pix_fmt yuv420p -c:a libopus -b:a 64k -ac 2 \
+  -f webm -live 1 vp8_opus.webm
 # VP9 profile 2 (10-bit), no audio.
 $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k \
   -pix_fmt yuv420p10le -profile:v 2 -f webm vp9_10bit.webm
@@ -101,6 +105,19 @@ $FF -f lavfi -i "$(src 320x240 30 1)" -c:v libvpx-vp9 -deadline realtime -cpu-us
 $FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 44100 2)" \
   -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k -pix_fmt yuv420p -c:a libvorbis -q:a 3 -ac 2 \
   -f webm vp9_vorbis.webm
+# AV1 (rav1d): 8-bit in MP4 with AAC; 10-bit in Matroska, no audio; 10-bit HLG BT.2020 in
+# MP4 (colour in both colr and the sequence header's color_config).
+$FF -f lavfi -i "$(src 320x240 30 2)" -f lavfi -i "$(tone 48000 2)" \
+  -c:v libsvtav1 -preset 12 -crf 40 -g 30 -pix_fmt yuv420p -c:a aac -b:a 64k -ac 2 av1.mp4
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libsvtav1 -preset 12 -crf 40 -g 30 -pix_fmt yuv420p10le \
+  -f matroska av1_10bit.mkv
+$FF -f lavfi -i "$(src 320x240 30 1)" \
+  -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
+  -c:v libsvtav1 -preset 12 -crf 35 -svtav1-params "enable-hdr=1" \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc av1_hlg.mp4
+# Motion JPEG as cameras write it: full-range 4:2:2 (yuvj422p) in MOV with PCM, 1 s.
+$FF -f lavfi -i "$(src 320x240 30 1)" -f lavfi -i "$(tone 48000 1)" \
+  -c:v mjpeg -q:v 9 -pix_fmt yuvj422p -c:a pcm_s16le mjpeg.mov
 # MPEG-TS and M2TS (192-byte packets, as AVCHD cameras write) of one H.264 + AAC clip.
 $FF -f lavfi -i "$(src 640x360 30 2)" -f lavfi -i "$(tone 48000 2)" \
   -c:v libx264 -preset veryfast -bf 2 -pix_fmt yuv420p -b:v 500k -c:a aac -b:a 64k -ac 2 -f mpegts h264_aac.ts

@@ -331,7 +331,7 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "clipfit needs a video; for audio alone, add a picture in an editor first",
         )
     })?;
-    let hint = "clipfit decodes H.264 (8- and 10-bit 4:2:0/4:2:2) and HEVC (Main, Main 10); re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
+    let hint = "clipfit decodes H.264 (8- and 10-bit 4:2:0/4:2:2), HEVC (Main, Main 10), VP8, VP9 and AV1 (8- and 10-bit), Motion JPEG; re-export the video as H.264 (on iPhone: Settings > Camera > Formats > Most Compatible)";
     match video.codec {
         VideoCodec::H264 => {
             // rust_h264 decodes 8- and 10-bit, 4:0:0/4:2:0/4:2:2, progressive or interlaced.
@@ -361,8 +361,35 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
                 "clipfit converts 8- and 10-bit VP9 only; re-export as H.264 or 8-bit VP9",
             ))
         }
-        VideoCodec::Vp8 => return Err(Error::unsupported("VP8 video", hint)),
-        VideoCodec::Av1 => return Err(Error::unsupported("AV1 video", hint)),
+        // libvpx decodes every VP8 stream (8-bit 4:2:0 is all VP8 has).
+        VideoCodec::Vp8 => {}
+        // rav1d decodes every profile; the fit converts 10-bit and 4:2:2/4:4:4 to 8-bit
+        // 4:2:0. 12-bit (Professional) is not converted, and monochrome has no chroma
+        // planes to convert.
+        VideoCodec::Av1 if matches!(video.bit_depth, 8 | 10) && video.chroma_format != "4:0:0" => {}
+        VideoCodec::Av1 => {
+            return Err(Error::unsupported(
+                format!("{}-bit {} AV1 video", video.bit_depth, video.chroma_format),
+                "clipfit converts 8- and 10-bit colour AV1 only; re-export as H.264 or 8/10-bit 4:2:0 AV1",
+            ))
+        }
+        // Format B has no JPEG markers (its own header of offsets instead), which no JPEG
+        // decoder reads.
+        VideoCodec::Mjpeg if video.fourcc == "mjpb" => {
+            return Err(Error::unsupported(
+                "Motion JPEG format B (mjpb) video",
+                "re-export the video as H.264, or as Motion JPEG format A (mjpa) or Photo-JPEG (jpeg)",
+            ))
+        }
+        // zune-jpeg decodes baseline and progressive 8-bit JPEG, upsampling any chroma
+        // layout (4:1:1 and 4:4:0 too) to 4:4:4; 12-bit (lossless or extended) it does not.
+        VideoCodec::Mjpeg if video.bit_depth == 8 => {}
+        VideoCodec::Mjpeg => {
+            return Err(Error::unsupported(
+                format!("{}-bit Motion JPEG video", video.bit_depth),
+                "re-export the video as H.264 or 8-bit Motion JPEG",
+            ))
+        }
         VideoCodec::Mpeg4 => return Err(Error::unsupported("MPEG-4 Part 2 video", hint)),
         VideoCodec::ProRes => return Err(Error::unsupported("ProRes video", hint)),
         VideoCodec::Other => return Err(Error::unsupported(format!("'{}' video", video.fourcc), hint)),
@@ -396,7 +423,9 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
             "no decoder clipfit uses reads 4:4:4 H.264 yet; re-export the video as 4:2:0 (yuv420p)",
         ));
     }
-    if !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0" | "4:4:4") {
+    if video.codec != VideoCodec::Mjpeg
+        && !matches!(video.chroma_format.as_str(), "4:2:0" | "4:2:2" | "4:0:0" | "4:4:4")
+    {
         return Err(Error::unsupported(format!("H.264 with {} chroma", video.chroma_format), hint));
     }
     if video.width == 0

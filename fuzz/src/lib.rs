@@ -298,6 +298,56 @@ pub fn h265_decode(data: &[u8]) {
     let _ = dec.take_lost();
 }
 
+/// AV1 decoding through rav1d: `data` is cut into temporal units at each temporal
+/// delimiter OBU (`12 00`, as an AV1 stream in MP4/Matroska is laid out without them),
+/// and every lent picture must fit its planes; the first unit is also read as configOBUs.
+pub fn av1_decode(data: &[u8]) {
+    use clipfit::codec::av1::{sequence_header, Av1Decoder};
+    use clipfit::codec::video::{Packet, Planes, VideoDecoder};
+    use clipfit::media::{VideoCodec, VideoInfo};
+    if data.len() > DECODE_MAX_INPUT {
+        return;
+    }
+    let mut units: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    for i in 1..data.len().saturating_sub(1) {
+        if data[i] == 0x12 && data[i + 1] == 0x00 && i > start {
+            units.push(&data[start..i]);
+            start = i;
+        }
+    }
+    units.push(&data[start..]);
+    let _ = sequence_header(units[0]);
+    let Ok(mut dec) = Av1Decoder::new(&VideoInfo::new(VideoCodec::Av1, "av01", 64, 64)) else { return };
+    let check = |dec: &mut Av1Decoder| {
+        while let Some(p) = dec.receive_picture() {
+            let (w, h) = (p.width as usize, p.height as usize);
+            let (cw, ch) = p.chroma.chroma_size(p.width, p.height);
+            let fits = |len: usize, stride: usize, cols: usize, rows: usize| stride >= cols && len >= stride * rows;
+            let ok = match p.planes {
+                Planes::U8 { y, u, v } => {
+                    fits(y.data.len(), y.stride, w, h) && fits(u.data.len(), u.stride, cw, ch) && fits(v.data.len(), v.stride, cw, ch)
+                }
+                Planes::U16 { y, u, v, bit_depth } => {
+                    (9..=16).contains(&bit_depth)
+                        && fits(y.data.len(), y.stride, w, h)
+                        && fits(u.data.len(), u.stride, cw, ch)
+                        && fits(v.data.len(), v.stride, cw, ch)
+                }
+            };
+            assert!(ok, "a {w}x{h} picture with planes too small");
+        }
+    };
+    for (i, unit) in units.iter().enumerate() {
+        let pts = i as f64;
+        let _ = dec.send_packet(Packet { data: unit, pts, upcoming: Some(pts + 1.0) });
+        check(&mut dec);
+    }
+    let _ = dec.flush();
+    check(&mut dec);
+    let _ = dec.take_lost();
+}
+
 /// Splits an Annex-B HEVC stream into length-prefixed access units: a new one starts at
 /// each slice segment that begins a picture (first_slice_segment_in_pic_flag, the top bit
 /// after the two-byte header) and at each VPS/SPS/PPS/AUD/prefix SEI after a slice.

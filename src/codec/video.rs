@@ -73,7 +73,10 @@ pub fn open_decoder(kind: DecoderKind, info: &VideoInfo) -> Result<Box<dyn Video
             DecoderKind::RustH264 => Box::new(super::h264::rust_h264::RustH264Decoder::new(info)?),
         },
         VideoCodec::Hevc => Box::new(super::h265::rusty::RustyH265Decoder::new(info)?),
+        VideoCodec::Vp8 => Box::new(super::vp8::Vp8Decoder::new(info)?),
         VideoCodec::Vp9 => Box::new(super::vp9::Vp9Decoder::new(info)?),
+        VideoCodec::Av1 => Box::new(super::av1::Av1Decoder::new(info)?),
+        VideoCodec::Mjpeg => Box::new(super::mjpeg::MjpegDecoder::new(info)?),
         _ => {
             return Err(Error::unsupported(
                 format!("'{}' video", info.fourcc),

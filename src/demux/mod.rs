@@ -170,6 +170,31 @@ pub(crate) fn read_exact_at(file: &mut dyn Source, offset: u64, buf: &mut [u8], 
     file.read_exact(buf).map_err(|e| Error::io(path, e))
 }
 
+/// Bytes of a Motion JPEG track's first sample searched for its frame header: the SOF
+/// follows the tables and any APP segments (EXIF thumbnails stay well under this).
+const MJPEG_HEADER_BYTES: u32 = 64 << 10;
+
+/// A Motion JPEG track's bit depth, chroma format and (when the container has none) size,
+/// from its first picture's frame header: containers do not say, and `check` should.
+pub(crate) fn mjpeg_format_from_stream(t: &mut Track, file: &mut dyn Source, path: &Path) -> Result<()> {
+    let crate::media::TrackKind::Video(v) = &mut t.kind else { return Ok(()) };
+    let Some(first) = t.samples.first() else { return Ok(()) };
+    if v.codec != crate::media::VideoCodec::Mjpeg {
+        return Ok(());
+    }
+    let mut head = vec![0u8; first.size.min(MJPEG_HEADER_BYTES) as usize];
+    read_exact_at(file, first.offset, &mut head, path)?;
+    if let Some((depth, chroma, w, h)) = crate::codec::mjpeg::frame_format(&head) {
+        v.bit_depth = depth;
+        v.chroma_format = chroma.into();
+        if v.width == 0 || v.height == 0 {
+            (v.width, v.height) = (w, h);
+            v.update_display_size();
+        }
+    }
+    Ok(())
+}
+
 /// The top-level boxes, and where the scan stopped early on data that is not a box.
 struct TopLevel {
     boxes: Vec<TopBox>,
@@ -346,6 +371,7 @@ impl Mp4Demuxer {
         }
         for t in &mut tracks {
             t.complete_parameter_sets(file.as_mut(), &path, &mut warnings)?;
+            mjpeg_format_from_stream(t, file.as_mut(), &path)?;
         }
         let mut info = summary::media_info(&top, &tracks, len, fragmented)?;
         info.warnings.extend(warnings);

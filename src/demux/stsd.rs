@@ -62,6 +62,7 @@ fn video_codec(kind: &[u8; 4]) -> VideoCodec {
         b"vp09" => VideoCodec::Vp9,
         b"vp08" => VideoCodec::Vp8,
         b"av01" => VideoCodec::Av1,
+        b"jpeg" | b"mjpa" | b"mjpb" | b"AVDJ" | b"dmb1" => VideoCodec::Mjpeg,
         b"mp4v" => VideoCodec::Mpeg4,
         b"apch" | b"apcn" | b"apcs" | b"apco" | b"ap4h" | b"ap4x" => VideoCodec::ProRes,
         _ => VideoCodec::Other,
@@ -85,6 +86,7 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
             b"avcC" => parse_avcc(child.payload, &cplace, &mut info)?,
             b"hvcC" => parse_hvcc(child.payload, &cplace, &mut info)?,
             b"vpcC" => parse_vpcc(child.payload, &mut info),
+            b"av1C" => crate::codec::av1::config::apply_av1c(child.payload, &mut info),
             b"pasp" => {
                 let mut pr = Reader::new(child.payload, &cplace);
                 let (h, v) = (pr.u32()?, pr.u32()?);
@@ -111,6 +113,10 @@ fn parse_visual(kind: &[u8; 4], payload: &[u8], place: &str, depth: usize) -> Re
         if let Some(c) = implied {
             info.color.fill_from(c);
         }
+    }
+    // JPEG's YCbCr is full range (JFIF), whatever a `colr` says: decoders show it so.
+    if info.codec == VideoCodec::Mjpeg {
+        info.full_range = true;
     }
     // The SPS VUI is what decoders honour; pasp only fills in when the VUI is silent.
     if info.sar == (1, 1) {

@@ -157,6 +157,9 @@ pub enum VideoCodec {
     Vp8,
     /// AV1 (`av01`).
     Av1,
+    /// Motion JPEG: one JPEG picture per sample (`jpeg`, `mjpa`, `AVDJ`, `dmb1` in MOV;
+    /// `V_MJPEG`), and Motion JPEG format B (`mjpb`), which is recognised but not decoded.
+    Mjpeg,
     /// MPEG-4 Part 2 (`mp4v`).
     Mpeg4,
     /// Apple ProRes (`apch`, `apcn`, ...).

@@ -10,7 +10,7 @@ use crate::helpers::*;
 
 /// FFmpeg's mean SSIM (luma and chroma) of `out`'s first `secs` seconds against `src`
 /// scaled to cover 1080x1920 and centre-cropped (clipfit's default crop fit) at 30 fps.
-fn ssim_vs_cropped_source(out: &Path, src: &Path, secs: f64) -> f64 {
+pub(crate) fn ssim_vs_cropped_source(out: &Path, src: &Path, secs: f64) -> f64 {
     let graph = "[1:v]scale=-2:1920:flags=bicubic,crop=1080:1920,fps=30,format=yuv420p[ref];[0:v][ref]ssim";
     let run = Command::new("ffmpeg")
         .args(["-v", "info", "-nostats", "-i"])
@@ -130,6 +130,28 @@ fn live_webm_vp9_opus_conforms() {
     assert_tiktok_ready(&out, 2.0);
     let ssim = ssim_vs_cropped_source(&out, &src, 1.9);
     assert!(ssim > 0.9, "SSIM {ssim}");
+    let audio = audio_samples(&out);
+    let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud > 20_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");
+}
+
+/// VP8 + Opus in a live WebM (what older browsers' MediaRecorder writes), decoded by libvpx.
+#[test]
+fn live_webm_vp8_opus_conforms() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let src = fixture("vp8_opus.webm");
+    assert_eq!(clipfit::demux::probe(&src).unwrap().video().unwrap().codec, clipfit::media::VideoCodec::Vp8);
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 2.0);
+    let ssim = ssim_vs_cropped_source(&out, &src, 1.9);
+    eprintln!("vp8_opus.webm: SSIM {ssim:.4} vs FFmpeg's fit of the source");
+    assert!(ssim >= 0.95, "SSIM {ssim}");
     let audio = audio_samples(&out);
     let loud = audio[..44100].iter().filter(|s| s.abs() > 0.05).count();
     assert!(loud > 20_000, "the 1 kHz tone is missing from the first second ({loud} loud samples)");

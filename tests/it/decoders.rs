@@ -14,8 +14,19 @@ use crate::helpers::{fixture, have_ffmpeg};
 /// FFmpeg's decode of the first video track: every picture (no edit list, no rotation, no
 /// frame-rate change) in its own pixel format, which for these files is 8-bit 4:2:0.
 fn ffmpeg_frames(path: &Path) -> Vec<u8> {
+    ffmpeg_frames_with(path, None)
+}
+
+/// [`ffmpeg_frames`] with FFmpeg's decoder `decoder` (e.g. `libvpx`) instead of its default.
+fn ffmpeg_frames_with(path: &Path, decoder: Option<&str>) -> Vec<u8> {
+    // The edit list option exists only in FFmpeg's MP4/MOV demuxer.
+    let is_mp4 = path.extension().is_some_and(|e| e == "mp4" || e == "mov");
+    let edits: &[&str] = if is_mp4 { &["-ignore_editlist", "1"] } else { &[] };
     let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-noautorotate", "-ignore_editlist", "1", "-i"])
+        .args(["-v", "error", "-noautorotate"])
+        .args(edits)
+        .args(decoder.map(|d| ["-c:v", d]).iter().flatten())
+        .arg("-i")
         .arg(path)
         .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-"])
         .output()
@@ -92,14 +103,61 @@ fn openh264_decodes_every_h264_fixture_completely() {
 
 /// FFmpeg's decode of `path` in its native pixel format, as little-endian samples (two
 /// bytes each above 8 bits), and that format's name.
-fn ffmpeg_native(path: &Path) -> (Vec<u8>, String) {
+fn ffmpeg_native(path: &Path, decoder: Option<&str>) -> (Vec<u8>, String) {
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt", "-of", "csv=p=0"])
         .arg(path)
         .output()
         .expect("run ffprobe");
     let pix_fmt = String::from_utf8_lossy(&probe.stdout).trim().to_string();
-    (ffmpeg_frames(path), pix_fmt)
+    (ffmpeg_frames_with(path, decoder), pix_fmt)
+}
+
+/// Decodes `name` with `kind` and asserts that every picture has `chroma` and `depth` and
+/// is FFmpeg's (in `pix_fmt`), sample for sample, before any conversion.
+fn assert_native_bit_exact(
+    name: &str,
+    kind: DecoderKind,
+    pix_fmt: &str,
+    chroma: clipfit::codec::video::ChromaFormat,
+    depth: u8,
+    ffmpeg_decoder: Option<&str>,
+) {
+    use clipfit::codec::video::Planes;
+    use clipfit::pipeline::decode_pictures;
+    let path = fixture(name);
+    let (reference, fmt) = ffmpeg_native(&path, ffmpeg_decoder);
+    assert_eq!(fmt, pix_fmt, "{name}");
+    let (mut n, mut offset, mut first_diff) = (0usize, 0usize, None);
+    let summary = decode_pictures(&path, kind, |p| {
+        assert_eq!((p.chroma, p.bit_depth()), (chroma, depth), "{name}");
+        let mut ours = Vec::new();
+        let (cw, ch) = p.chroma.chroma_size(p.width, p.height);
+        let sizes = [(p.width as usize, p.height as usize), (cw, ch), (cw, ch)];
+        match p.planes {
+            Planes::U8 { y, u, v } => {
+                for (plane, (w, h)) in [y, u, v].into_iter().zip(sizes) {
+                    (0..h).for_each(|r| ours.extend_from_slice(&plane.data[r * plane.stride..][..w]));
+                }
+            }
+            Planes::U16 { y, u, v, .. } => {
+                for (plane, (w, h)) in [y, u, v].into_iter().zip(sizes) {
+                    for r in 0..h {
+                        ours.extend(plane.data[r * plane.stride..][..w].iter().flat_map(|s| s.to_le_bytes()));
+                    }
+                }
+            }
+        }
+        if reference.get(offset..offset + ours.len()) != Some(&ours[..]) && first_diff.is_none() {
+            first_diff = Some(n);
+        }
+        offset += ours.len();
+        n += 1;
+    })
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(summary.errors + summary.lost, 0, "{name}: {summary:?}");
+    assert_eq!(offset, reference.len(), "{name}: {n} pictures, not FFmpeg's count");
+    assert_eq!(first_diff, None, "{name} ({kind}): picture {first_diff:?} differs from FFmpeg's");
 }
 
 /// rust_h264 takes what the other backends cannot (High 10, 4:2:2, interlaced), whatever
@@ -107,8 +165,7 @@ fn ffmpeg_native(path: &Path) -> (Vec<u8>, String) {
 /// conversion (10-bit stays 10-bit, 4:2:2 stays 4:2:2, fields stay woven).
 #[test]
 fn high_10_422_and_interlaced_h264_decode_bit_exact_with_ffmpeg() {
-    use clipfit::codec::video::{ChromaFormat, Planes};
-    use clipfit::pipeline::decode_pictures;
+    use clipfit::codec::video::ChromaFormat;
     if !have_ffmpeg() {
         eprintln!("skipped: needs ffmpeg");
         return;
@@ -118,40 +175,42 @@ fn high_10_422_and_interlaced_h264_decode_bit_exact_with_ffmpeg() {
         ("h264_422_10bit.mp4", "yuv422p10le", ChromaFormat::Yuv422, 10),
         ("h264_interlaced.mp4", "yuv420p", ChromaFormat::Yuv420, 8),
     ] {
-        let path = fixture(name);
-        let (reference, fmt) = ffmpeg_native(&path);
-        assert_eq!(fmt, pix_fmt, "{name}");
         for kind in [DecoderKind::Rusty, DecoderKind::OpenH264] {
-            let (mut n, mut offset, mut first_diff) = (0usize, 0usize, None);
-            let summary = decode_pictures(&path, kind, |p| {
-                assert_eq!((p.chroma, p.bit_depth()), (chroma, depth), "{name}");
-                let mut ours = Vec::new();
-                let (cw, ch) = p.chroma.chroma_size(p.width, p.height);
-                let sizes = [(p.width as usize, p.height as usize), (cw, ch), (cw, ch)];
-                match p.planes {
-                    Planes::U8 { y, u, v } => {
-                        for (plane, (w, h)) in [y, u, v].into_iter().zip(sizes) {
-                            (0..h).for_each(|r| ours.extend_from_slice(&plane.data[r * plane.stride..][..w]));
-                        }
-                    }
-                    Planes::U16 { y, u, v, .. } => {
-                        for (plane, (w, h)) in [y, u, v].into_iter().zip(sizes) {
-                            for r in 0..h {
-                                ours.extend(plane.data[r * plane.stride..][..w].iter().flat_map(|s| s.to_le_bytes()));
-                            }
-                        }
-                    }
-                }
-                if reference.get(offset..offset + ours.len()) != Some(&ours[..]) && first_diff.is_none() {
-                    first_diff = Some(n);
-                }
-                offset += ours.len();
-                n += 1;
-            })
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(summary.errors + summary.lost, 0, "{name}: {summary:?}");
-            assert_eq!(offset, reference.len(), "{name}: {n} pictures, not FFmpeg's count");
-            assert_eq!(first_diff, None, "{name} ({kind}): picture {first_diff:?} differs from FFmpeg's");
+            assert_native_bit_exact(name, kind, pix_fmt, chroma, depth, None);
         }
+    }
+}
+
+/// rav1d (AV1, in MP4 and Matroska, 8- and 10-bit) against FFmpeg's libdav1d: the same
+/// pictures, sample for sample, in the stream's own format.
+#[test]
+fn av1_decodes_bit_exact_with_ffmpeg() {
+    use clipfit::codec::video::ChromaFormat;
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    let kind = DecoderKind::default();
+    assert_native_bit_exact("av1.mp4", kind, "yuv420p", ChromaFormat::Yuv420, 8, Some("libdav1d"));
+    assert_native_bit_exact("av1_10bit.mkv", kind, "yuv420p10le", ChromaFormat::Yuv420, 10, Some("libdav1d"));
+}
+
+/// libvpx (VP8, live WebM) against FFmpeg's own libvpx decode and its native VP8 decoder.
+#[test]
+fn vp8_decodes_bit_exact_with_ffmpeg() {
+    use clipfit::codec::video::ChromaFormat;
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    for decoder in ["libvpx", "vp8"] {
+        assert_native_bit_exact(
+            "vp8_opus.webm",
+            DecoderKind::default(),
+            "yuv420p",
+            ChromaFormat::Yuv420,
+            8,
+            Some(decoder),
+        );
     }
 }

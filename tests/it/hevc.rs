@@ -153,7 +153,7 @@ fn hlg_and_pq_become_sdr_like_ffmpegs_tone_map_not_a_relabelled_grey() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    for name in ["hevc_hlg.mp4", "hevc_pq_real.mp4"] {
+    for name in ["hevc_hlg.mp4", "hevc_pq_real.mp4", "av1_hlg.mp4"] {
         let path = fixture(name);
         let info = clipfit::demux::probe(&path).unwrap();
         let video = info.video().unwrap().clone();

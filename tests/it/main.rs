@@ -1,5 +1,6 @@
 //! clipfit's integration tests: one binary, with helpers shared by every module.
 
+mod av1;
 mod check;
 mod conform;
 mod containers;
@@ -9,6 +10,7 @@ mod helpers;
 mod hevc;
 mod http_server;
 mod malformed;
+mod mjpeg;
 mod probe_vs_ffprobe;
 mod profiles;
 mod remote;

@@ -68,6 +68,7 @@ pub fn from_source(mut file: Box<dyn Source>, len: u64, name: impl Into<PathBuf>
     summary::check_samples_in_file(&tracks, len)?;
     for t in &mut tracks {
         vp9_format_from_stream(t, file.as_mut(), &path)?;
+        super::mjpeg_format_from_stream(t, file.as_mut(), &path)?;
     }
     let mut info = summary::media_info(&[], &tracks, len, false)?;
     info.container = if scanned.doc_type == "webm" { "webm" } else { "mkv" }.into();

@@ -123,6 +123,7 @@ fn video_codec(id: &str) -> VideoCodec {
         "V_VP9" => VideoCodec::Vp9,
         "V_VP8" => VideoCodec::Vp8,
         "V_AV1" => VideoCodec::Av1,
+        "V_MJPEG" => VideoCodec::Mjpeg,
         "V_PRORES" => VideoCodec::ProRes,
         s if s.starts_with("V_MPEG4/ISO/") => VideoCodec::Mpeg4,
         _ => VideoCodec::Other,
@@ -161,7 +162,9 @@ fn video(raw: &Raw<'_>, place: &str) -> Result<VideoInfo> {
             parse_hvcc(raw.private, &format!("{place}/CodecPrivate"), &mut v)?;
         }
         VideoCodec::Vp9 => vp9_features(raw.private, &mut v),
-        VideoCodec::Av1 => av1_config(raw.private, &mut v),
+        VideoCodec::Av1 => crate::codec::av1::config::apply_av1c(raw.private, &mut v),
+        // JPEG's YCbCr is full range (JFIF); chroma is read from each picture.
+        VideoCodec::Mjpeg => v.full_range = true,
         _ => {}
     }
     // The codec's own size wins for decoding; the Matroska one is a fallback.
@@ -235,26 +238,6 @@ fn vp9_features(private: &[u8], v: &mut VideoInfo) {
             _ => {}
         }
         i += 2 + len;
-    }
-}
-
-/// AV1's CodecPrivate is an `av1C` record: profile, level, bit depth, chroma subsampling.
-fn av1_config(private: &[u8], v: &mut VideoInfo) {
-    if let [_, b1, b2, ..] = *private {
-        v.profile = Some(format!("Profile {}", b1 >> 5));
-        let (high, twelve) = (b2 & 0x40 != 0, b2 & 0x20 != 0);
-        v.bit_depth = match (high, twelve) {
-            (true, true) => 12,
-            (true, false) => 10,
-            _ => 8,
-        };
-        v.chroma_format = match (b2 & 0x10 != 0, b2 & 0x08 != 0, b2 & 0x04 != 0) {
-            (true, _, _) => "4:0:0",
-            (_, true, true) => "4:2:0",
-            (_, true, false) => "4:2:2",
-            _ => "4:4:4",
-        }
-        .into();
     }
 }
 
@@ -364,7 +347,7 @@ mod tests {
         assert_eq!((v.profile.as_deref(), v.bit_depth, v.chroma_format.as_str()), (Some("Profile 2"), 10, "4:2:0"));
         vp9_features(&[3, 200], &mut v);
         let mut v = VideoInfo::new(VideoCodec::Av1, "V_AV1", 64, 64);
-        av1_config(&[0x81, 0x08, 0x4C, 0x00], &mut v);
+        crate::codec::av1::config::apply_av1c(&[0x81, 0x08, 0x4C, 0x00], &mut v);
         assert_eq!((v.bit_depth, v.chroma_format.as_str()), (10, "4:2:0"));
     }
 
