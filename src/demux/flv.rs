@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::stsd::{apply_asc, parse_avcc, parse_hvcc};
 use super::timing::{self, fixed_frame, RawFrame};
 use super::track::Track;
-use super::{summary, ByteRangeDemuxer, Sample, Source};
+use super::{summary, ByteRangeDemuxer, Source};
 use crate::error::{Error, Result};
 use crate::limits::{MAX_METADATA_BOX, MAX_SAMPLES_PER_TRACK, MAX_SAMPLE_SIZE};
 use crate::media::{AudioCodec, AudioInfo, PcmFormat, TrackKind, VideoCodec, VideoInfo, Warning};
@@ -123,7 +123,7 @@ impl Stream<VideoKind> {
             return Ok(None);
         };
         let samples = timing::video(&self.frames, MS_NS, 1000, None)?;
-        Ok(Some(track(id, *b"vide", 1000, TrackKind::Video(info), samples)))
+        Ok(Some(Track::plain(id, *b"vide", 1000, TrackKind::Video(info), samples)))
     }
 }
 
@@ -134,21 +134,7 @@ impl Stream<Option<AudioInfo>> {
         };
         let rate = info.sample_rate.max(1);
         let samples = timing::audio(&self.frames, MS_NS, rate, fixed_frame(&info), None)?;
-        Ok(Some(track(id, *b"soun", rate, TrackKind::Audio(info), samples)))
-    }
-}
-
-fn track(id: u32, handler: [u8; 4], timescale: u32, kind: TrackKind, samples: Vec<Sample>) -> Track {
-    Track {
-        id,
-        handler,
-        enabled: true,
-        timescale,
-        edits: Vec::new(),
-        rotation: 0,
-        matrix_unusual: false,
-        kind,
-        samples,
+        Ok(Some(Track::plain(id, *b"soun", rate, TrackKind::Audio(info), samples)))
     }
 }
 

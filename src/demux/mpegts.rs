@@ -446,17 +446,7 @@ impl Stream {
                 });
             }
         }
-        Ok(Track {
-            id: u32::from(self.pid),
-            handler,
-            enabled: true,
-            timescale,
-            edits: Vec::new(),
-            rotation: 0,
-            matrix_unusual: false,
-            kind,
-            samples,
-        })
+        Ok(Track::plain(u32::from(self.pid), handler, timescale, kind, samples))
     }
 }
 

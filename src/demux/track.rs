@@ -36,6 +36,24 @@ pub struct Track {
     pub samples: Vec<Sample>,
 }
 
+impl Track {
+    /// A track from a container without MP4's per-track extras (MPEG-TS, FLV): enabled, no
+    /// edit list, no rotation matrix.
+    pub fn plain(id: u32, handler: [u8; 4], timescale: u32, kind: TrackKind, samples: Vec<Sample>) -> Track {
+        Track {
+            id,
+            handler,
+            enabled: true,
+            timescale,
+            edits: Vec::new(),
+            rotation: 0,
+            matrix_unusual: false,
+            kind,
+            samples,
+        }
+    }
+}
+
 /// Reads a `trak` payload. `movie_timescale` converts edit durations; what is skipped (a
 /// track without a usable sample description) is reported in `warnings`.
 pub fn parse_trak(
