@@ -6,6 +6,7 @@ pub mod av1;
 pub mod h264;
 pub mod h265;
 pub mod mjpeg;
+pub mod rbsp;
 pub(crate) mod reorder;
 pub mod video;
 pub mod vp8;

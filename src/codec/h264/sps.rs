@@ -1,19 +1,8 @@
 //! H.264 sequence parameter set parsing (ITU-T H.264 7.3.2.1.1) and the level limits of
 //! Table A-1, so that what a stream claims can be checked against what it needs.
 
-use std::fmt;
-
-/// Why an SPS could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpsError(pub String);
-
-impl fmt::Display for SpsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SpsError {}
+pub use crate::codec::rbsp::{unescape, SpsError};
+use crate::codec::rbsp::{vui_start, BitReader, VuiStart};
 
 /// The SPS fields clipfit uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,60 +41,6 @@ pub struct Sps {
     pub may_reorder: bool,
 }
 
-/// Removes emulation-prevention bytes (00 00 03 → 00 00).
-pub fn unescape(nal: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(nal.len());
-    let mut zeros = 0;
-    for &b in nal {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
-}
-
-struct BitReader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl BitReader<'_> {
-    fn bit(&mut self) -> Result<u32, SpsError> {
-        let byte = self.data.get(self.pos / 8).ok_or_else(|| SpsError("SPS is cut short".into()))?;
-        let v = (byte >> (7 - self.pos % 8)) & 1;
-        self.pos += 1;
-        Ok(v as u32)
-    }
-    fn bits(&mut self, n: u32) -> Result<u32, SpsError> {
-        let mut v = 0;
-        for _ in 0..n {
-            v = (v << 1) | self.bit()?;
-        }
-        Ok(v)
-    }
-    fn flag(&mut self) -> Result<bool, SpsError> {
-        Ok(self.bit()? == 1)
-    }
-    fn ue(&mut self) -> Result<u32, SpsError> {
-        let mut zeros = 0;
-        while self.bit()? == 0 {
-            zeros += 1;
-            if zeros > 31 {
-                return Err(SpsError("Exp-Golomb code longer than 32 bits".into()));
-            }
-        }
-        let rest = self.bits(zeros)? as u64;
-        Ok(((1u64 << zeros) - 1 + rest).min(u32::MAX as u64) as u32)
-    }
-    fn se(&mut self) -> Result<i32, SpsError> {
-        let k = self.ue()? as i64;
-        Ok(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) } as i32)
-    }
-}
-
 fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), SpsError> {
     let mut last = 8i32;
     let mut next = 8i32;
@@ -125,26 +60,6 @@ fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), SpsError> {
     }
     Ok(())
 }
-
-const SAR_TABLE: [(u32, u32); 17] = [
-    (0, 0),
-    (1, 1),
-    (12, 11),
-    (10, 11),
-    (16, 11),
-    (40, 33),
-    (24, 11),
-    (20, 11),
-    (32, 11),
-    (80, 33),
-    (18, 11),
-    (15, 11),
-    (64, 33),
-    (160, 99),
-    (4, 3),
-    (3, 2),
-    (2, 1),
-];
 
 /// Names a profile_idc (constraint flags distinguish Constrained Baseline).
 pub fn profile_name(profile_idc: u8, constraint_flags: u8) -> &'static str {
@@ -172,7 +87,7 @@ impl Sps {
         if data[0] & 0x1f != 7 {
             return Err(SpsError(format!("NAL type {} is not an SPS", data[0] & 0x1f)));
         }
-        let mut r = BitReader { data: &data[1..], pos: 0 };
+        let mut r = BitReader::new(&data[1..], "SPS");
         let profile_idc = r.bits(8)? as u8;
         let constraint_flags = r.bits(8)? as u8;
         let level_idc = r.bits(8)? as u8;
@@ -282,34 +197,11 @@ impl Sps {
     }
 
     fn parse_vui(&mut self, r: &mut BitReader) -> Result<(), SpsError> {
-        if r.flag()? {
-            let idc = r.bits(8)?;
-            if idc == 255 {
-                let w = r.bits(16)?;
-                let h = r.bits(16)?;
-                if w > 0 && h > 0 {
-                    self.sar = Some((w, h));
-                }
-            } else if let Some(&s) = SAR_TABLE.get(idc as usize) {
-                if s.0 > 0 {
-                    self.sar = Some(s);
-                }
-            }
-        }
-        if r.flag()? {
-            r.flag()?; // overscan_appropriate_flag
-        }
-        if r.flag()? {
-            r.bits(3)?; // video_format
-            self.full_range = r.flag()?;
-            if r.flag()? {
-                let primaries = r.bits(8)? as u8;
-                let transfer = r.bits(8)? as u8;
-                let matrix = r.bits(8)? as u8;
-                self.color = Some((primaries, transfer, matrix));
-            }
-        }
-        Ok(())
+        // What was read before a truncation is kept (a cut-off VUI still gives its SAR).
+        let mut vui = VuiStart::default();
+        let read = vui_start(r, &mut vui);
+        (self.sar, self.full_range, self.color) = (vui.sar, vui.full_range, vui.color);
+        read
     }
 
     /// Profile name.

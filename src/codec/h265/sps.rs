@@ -6,7 +6,7 @@
 //! before it drives a loop, and the reader fails (never panics) at the end of the data,
 //! so a hostile SPS costs at most one pass over its own bytes.
 
-use crate::codec::h264::sps::{unescape, SpsError};
+use crate::codec::rbsp::{unescape, vui_start, BitReader, SpsError, VuiStart};
 
 /// NAL unit types clipfit cares about (H.265 Table 7-1).
 pub const NAL_VPS: u8 = 32;
@@ -58,59 +58,6 @@ pub struct Sps {
     pub full_range: bool,
     /// colour_primaries, transfer_characteristics, matrix_coefficients (H.273 code points).
     pub color: Option<(u8, u8, u8)>,
-}
-
-/// MSB-first reader over an unescaped RBSP.
-struct BitReader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl BitReader<'_> {
-    fn bit(&mut self) -> Result<u32, SpsError> {
-        let byte = self.data.get(self.pos / 8).ok_or_else(|| SpsError("HEVC SPS is cut short".into()))?;
-        let v = (byte >> (7 - self.pos % 8)) & 1;
-        self.pos += 1;
-        Ok(v as u32)
-    }
-    fn bits(&mut self, n: u32) -> Result<u32, SpsError> {
-        let mut v = 0u32;
-        for _ in 0..n {
-            v = (v << 1) | self.bit()?;
-        }
-        Ok(v)
-    }
-    fn skip(&mut self, n: usize) -> Result<(), SpsError> {
-        let end = self.pos.checked_add(n).filter(|e| e.div_ceil(8) <= self.data.len());
-        self.pos = end.ok_or_else(|| SpsError("HEVC SPS is cut short".into()))?;
-        Ok(())
-    }
-    fn flag(&mut self) -> Result<bool, SpsError> {
-        Ok(self.bit()? == 1)
-    }
-    fn ue(&mut self) -> Result<u32, SpsError> {
-        let mut zeros = 0;
-        while self.bit()? == 0 {
-            zeros += 1;
-            if zeros > 31 {
-                return Err(SpsError("Exp-Golomb code longer than 32 bits".into()));
-            }
-        }
-        let rest = self.bits(zeros)? as u64;
-        Ok(((1u64 << zeros) - 1 + rest).min(u32::MAX as u64) as u32)
-    }
-    /// ue(v) that must not exceed `max` (the specification's range for the element).
-    fn ue_max(&mut self, max: u32, what: &str) -> Result<u32, SpsError> {
-        let v = self.ue()?;
-        if v > max {
-            return Err(SpsError(format!("{what} {v} is above {max}")));
-        }
-        Ok(v)
-    }
-    fn se(&mut self) -> Result<i32, SpsError> {
-        let k = self.ue()? as i64;
-        Ok(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) } as i32)
-    }
 }
 
 /// profile_tier_level(1, max_sub_layers_minus1) (7.3.3): the general profile, tier and
@@ -204,27 +151,6 @@ fn st_ref_pic_set(r: &mut BitReader, idx: usize, sets: &[Vec<i32>]) -> Result<Ve
     Ok(out)
 }
 
-/// SAR of aspect_ratio_idc 1..=16 (H.265 Table E-1, same as H.264's).
-const SAR_TABLE: [(u32, u32); 17] = [
-    (0, 0),
-    (1, 1),
-    (12, 11),
-    (10, 11),
-    (16, 11),
-    (40, 33),
-    (24, 11),
-    (20, 11),
-    (32, 11),
-    (80, 33),
-    (18, 11),
-    (15, 11),
-    (64, 33),
-    (160, 99),
-    (4, 3),
-    (3, 2),
-    (2, 1),
-];
-
 /// Names a general_profile_idc.
 pub fn profile_name(profile_idc: u8) -> String {
     match profile_idc {
@@ -246,7 +172,7 @@ impl Sps {
         if nal_type(&data) != NAL_SPS {
             return Err(SpsError(format!("NAL type {} is not an HEVC SPS", nal_type(&data))));
         }
-        let mut r = BitReader { data: &data[2..], pos: 0 };
+        let mut r = BitReader::new(&data[2..], "HEVC SPS");
         r.bits(4)?; // sps_video_parameter_set_id
         let max_sub_layers_minus1 = r.bits(3)?;
         if max_sub_layers_minus1 > 6 {
@@ -350,28 +276,11 @@ impl Sps {
 
     /// The start of vui_parameters() (E.2.1): SAR, range and colour description.
     fn parse_vui(&mut self, r: &mut BitReader) -> Result<(), SpsError> {
-        if r.flag()? {
-            let idc = r.bits(8)?;
-            if idc == 255 {
-                let (w, h) = (r.bits(16)?, r.bits(16)?);
-                if w > 0 && h > 0 {
-                    self.sar = Some((w, h));
-                }
-            } else if let Some(&s) = SAR_TABLE.get(idc as usize).filter(|s| s.0 > 0) {
-                self.sar = Some(s);
-            }
-        }
-        if r.flag()? {
-            r.flag()?; // overscan_appropriate_flag
-        }
-        if r.flag()? {
-            r.bits(3)?; // video_format
-            self.full_range = r.flag()?;
-            if r.flag()? {
-                self.color = Some((r.bits(8)? as u8, r.bits(8)? as u8, r.bits(8)? as u8));
-            }
-        }
-        Ok(())
+        // What was read before a truncation is kept (a cut-off VUI still gives its SAR).
+        let mut vui = VuiStart::default();
+        let read = vui_start(r, &mut vui);
+        (self.sar, self.full_range, self.color) = (vui.sar, vui.full_range, vui.color);
+        read
     }
 
     /// Profile name (`Main`, `Main 10`...).
