@@ -52,9 +52,14 @@ impl Freeze {
 
 /// True for errors that mean "this sample's data is damaged", which are concealed;
 /// anything else (I/O, the fit, limits) still ends the conform.
+/// Every video decoder reports a damaged sample as its own decode stage's codec error (or
+/// its sample's malformed error) and the sample's picture through `take_lost`.
 pub(super) fn is_damaged_picture(e: &Error) -> bool {
-    matches!(e, Error::Codec { stage: "H.264 decode" | "HEVC decode", .. })
-        || matches!(e, Error::Malformed { place, .. } if place == "H.264 sample" || place == "HEVC sample")
+    const DECODE_STAGES: [&str; 6] =
+        ["H.264 decode", "HEVC decode", "AV1 decode", "VP8 decode", "VP9 decode", "Motion JPEG decode"];
+    const SAMPLES: [&str; 4] = ["H.264 sample", "HEVC sample", "AV1 sample", "VP8 sample"];
+    matches!(e, Error::Codec { stage, .. } if DECODE_STAGES.contains(stage))
+        || matches!(e, Error::Malformed { place, .. } if SAMPLES.contains(&place.as_str()))
 }
 
 impl Concealment {

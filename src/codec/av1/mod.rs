@@ -13,15 +13,18 @@
 //! (no copy): 8-bit as `u8` planes, 10/12-bit as `u16`, any chroma layout; the fit
 //! converts them to 8-bit 4:2:0.
 //!
-//! A panic inside rav1d cannot be caught here: its entry points are `extern "C"`, which
-//! abort the process rather than unwind. rav1d is fuzzed upstream as dav1d is, and
-//! corrupt data comes back as error codes, which become this packet's codec error while
-//! the decoder stays usable (it resumes at the next keyframe).
+//! Corrupt data comes back from dav1d as error codes, which become this packet's codec
+//! error while the decoder stays usable (it resumes at the next keyframe). rav1d is young
+//! and has panicked on corrupt frames (our fuzzing found one, fixed in the vendored copy):
+//! clipfit builds it with entry points that unwind (`vendor/rav1d/CLIPFIT-PATCHES.md`),
+//! so every call into it runs under `catch_unwind`, and a panic costs that sample and
+//! the decoder, which is replaced by a fresh one.
 
 pub mod config;
 
 use std::collections::VecDeque;
 use std::mem::MaybeUninit;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
 use rav1d::include::dav1d::data::Dav1dData;
@@ -46,6 +49,10 @@ const STAGE: &str = "AV1 decode";
 /// dav1d's "try again": input not taken (send) or no picture ready (get). dav1d returns
 /// errors as negative errno values.
 const EAGAIN: i32 = -libc::EAGAIN;
+/// How many times one track's decoder may panic and be replaced. A panic can leave the old
+/// context's memory behind, so a stream that keeps doing it is refused rather than
+/// allowed to grow without bound.
+const MAX_RESTARTS: u32 = 16;
 
 /// What a sequence header says (from `av1C`'s configOBUs or a keyframe).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,10 +84,10 @@ pub fn sequence_header(obus: &[u8]) -> Option<SequenceInfo> {
     // SAFETY: `out` points to writable memory for one Dav1dSequenceHeader (the function
     // only writes it, and only reads `obus`); `obus` is a live slice of `obus.len()` bytes,
     // non-null because it is not empty.
-    let rc = unsafe {
+    let parsed = catch_unwind(AssertUnwindSafe(|| unsafe {
         dav1d_parse_sequence_header(Some(NonNull::from(&mut out).cast()), Some(NonNull::from(obus).cast()), obus.len())
-    };
-    if rc.0 != 0 {
+    }));
+    if !matches!(parsed, Ok(Dav1dResult(0))) {
         return None;
     }
     // SAFETY: a zero result means dav1d wrote a whole header into `out`; the struct is
@@ -192,6 +199,8 @@ pub struct Av1Decoder {
     ready: VecDeque<(OwnedPicture, f64)>,
     lent: Option<(OwnedPicture, f64)>,
     lost: Vec<f64>,
+    /// Contexts replaced after a panic inside rav1d (see `MAX_RESTARTS`).
+    restarts: u32,
 }
 
 // SAFETY: the context is a reference-counted Rav1dContext built to be shared with its own
@@ -207,7 +216,54 @@ impl Av1Decoder {
         if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
             return Err(Error::limit("AV1 track", format!("{}x{} exceeds {MAX_DIMENSION}", info.width, info.height)));
         }
-        Ok(Av1Decoder { ctx: Context::open()?, ready: VecDeque::new(), lent: None, lost: Vec::new() })
+        Ok(Av1Decoder { ctx: Context::open()?, ready: VecDeque::new(), lent: None, lost: Vec::new(), restarts: 0 })
+    }
+
+    /// Runs `call` (which calls into rav1d); when rav1d panics, the context (whose state
+    /// the panic may have left half-updated) is closed and a fresh one opened, and the
+    /// result is `Ok(None)`. Pictures already taken out stay valid: each holds its own
+    /// reference to its buffer.
+    fn guarded<T>(&mut self, call: impl FnOnce(&mut Self) -> T) -> Result<Option<T>> {
+        match catch_unwind(AssertUnwindSafe(|| call(self))) {
+            Ok(v) => Ok(Some(v)),
+            Err(_) => {
+                self.restarts += 1;
+                if self.restarts > MAX_RESTARTS {
+                    return Err(Error::limit(
+                        "AV1 track",
+                        format!("the decoder failed internally {} times; the stream is too damaged", self.restarts),
+                    ));
+                }
+                let old = std::mem::replace(&mut self.ctx, Context::open()?);
+                // Closing a context a panic interrupted may panic again; then its memory
+                // is left behind (bounded by MAX_RESTARTS), which is safe.
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sends all of `data`, taking out pictures as they come; the first error code, if any.
+    fn send_all(&mut self, data: &mut OwnedData) -> Option<i32> {
+        // dav1d takes the data in parts (one frame's OBUs at a time) and answers EAGAIN
+        // when a picture must be taken out first; each round either consumes input or
+        // outputs, and a temporal unit holds at most a few frames, so this ends.
+        for _ in 0..64 {
+            let ctx = self.ctx.get();
+            // SAFETY: `ctx` is the open context; `data.0` is valid to read and write
+            // (dav1d advances its pointer and size as it consumes, and takes the reference
+            // when it has consumed everything, leaving it empty).
+            let rc = unsafe { dav1d_send_data(ctx, Some(NonNull::from(&mut data.0))) };
+            if let Err(e) = self.drain() {
+                return Some(e);
+            }
+            match rc {
+                Dav1dResult(0) if data.0.sz == 0 => return None,
+                Dav1dResult(0) | Dav1dResult(EAGAIN) => {}
+                Dav1dResult(e) => return Some(e),
+            }
+        }
+        None
     }
 
     /// Takes every picture dav1d has ready. `Err` carries dav1d's error code.
@@ -320,30 +376,10 @@ impl VideoDecoder for Av1Decoder {
         // (+ 0.0 turns -0.0, whose bits are i64::MIN, dav1d's "no timestamp", into 0.0.)
         data.0.m.timestamp = (packet.pts + 0.0).to_bits() as i64;
         let before = self.ready.len();
-        let mut failure = None;
-        // dav1d takes the data in parts (one frame's OBUs at a time) and answers EAGAIN
-        // when a picture must be taken out first; each round either consumes input or
-        // outputs, and a temporal unit holds at most a few frames, so this ends.
-        for _ in 0..64 {
-            let ctx = self.ctx.get();
-            // SAFETY: `ctx` is the open context; `data.0` is valid to read and write
-            // (dav1d advances its pointer and size as it consumes, and takes the reference
-            // when it has consumed everything, leaving it empty).
-            let rc = unsafe { dav1d_send_data(ctx, Some(NonNull::from(&mut data.0))) };
-            if let Err(e) = self.drain() {
-                failure = Some(e);
-                break;
-            }
-            match rc {
-                Dav1dResult(0) if data.0.sz == 0 => break,
-                Dav1dResult(0) | Dav1dResult(EAGAIN) => {}
-                Dav1dResult(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        drop(data);
+        let failure = self.guarded(|dec| dec.send_all(&mut data));
+        // Dropping the data releases it (dav1d holds its own reference to what it took).
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(data)));
+        let failure = failure?;
         if self.ready.len() > before {
             return Ok(Decoded::Clean);
         }
@@ -351,8 +387,9 @@ impl VideoDecoder for Av1Decoder {
         Err(Error::codec(
             STAGE,
             match failure {
-                Some(e) => format!("corrupt data at pts {:.3} s (dav1d error {e})", packet.pts),
-                None => format!("no picture from the sample at pts {:.3} s", packet.pts),
+                Some(Some(e)) => format!("corrupt data at pts {:.3} s (dav1d error {e})", packet.pts),
+                Some(None) => format!("no picture from the sample at pts {:.3} s", packet.pts),
+                None => format!("the decoder failed on the sample at pts {:.3} s (restarted)", packet.pts),
             },
         ))
     }
@@ -367,7 +404,11 @@ impl VideoDecoder for Av1Decoder {
         self.lent = None;
         // With one frame context nothing is held back, but drain anyway: it is what the
         // API asks at the end of a stream.
-        self.drain().map_err(|e| Error::codec(STAGE, format!("at the end of the stream (dav1d error {e})")))
+        match self.guarded(Self::drain)? {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(Error::codec(STAGE, format!("at the end of the stream (dav1d error {e})"))),
+            None => Err(Error::codec(STAGE, "the decoder failed at the end of the stream (restarted)")),
+        }
     }
 
     fn take_lost(&mut self) -> Vec<f64> {
