@@ -115,6 +115,8 @@ $FF -f lavfi -i "$(src 320x240 30 1)" \
   -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
   -c:v libsvtav1 -preset 12 -crf 35 -svtav1-params "enable-hdr=1" \
   -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc av1_hlg.mp4
+# Monochrome AV1 (libaom gray: no chroma planes), 1 s, no audio.
+$FF -f lavfi -i "$(src 320x240 30 1)" -c:v libaom-av1 -cpu-used 8 -crf 45 -g 30 -pix_fmt gray -an av1_mono.mp4
 # Motion JPEG as cameras write it: full-range 4:2:2 (yuvj422p) in MOV with PCM, 1 s.
 $FF -f lavfi -i "$(src 320x240 30 1)" -f lavfi -i "$(tone 48000 1)" \
   -c:v mjpeg -q:v 9 -pix_fmt yuvj422p -c:a pcm_s16le mjpeg.mov

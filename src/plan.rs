@@ -363,14 +363,13 @@ pub fn ensure_supported(info: &MediaInfo, opts: &ConformOptions) -> Result<()> {
         }
         // libvpx decodes every VP8 stream (8-bit 4:2:0 is all VP8 has).
         VideoCodec::Vp8 => {}
-        // rav1d decodes every profile; the fit converts 10-bit and 4:2:2/4:4:4 to 8-bit
-        // 4:2:0. 12-bit (Professional) is not converted, and monochrome has no chroma
-        // planes to convert.
-        VideoCodec::Av1 if matches!(video.bit_depth, 8 | 10) && video.chroma_format != "4:0:0" => {}
+        // rav1d decodes every profile; the fit converts 10-bit, monochrome and 4:2:2/4:4:4
+        // to 8-bit 4:2:0. 12-bit (Professional) is not converted.
+        VideoCodec::Av1 if matches!(video.bit_depth, 8 | 10) => {}
         VideoCodec::Av1 => {
             return Err(Error::unsupported(
                 format!("{}-bit {} AV1 video", video.bit_depth, video.chroma_format),
-                "clipfit converts 8- and 10-bit colour AV1 only; re-export as H.264 or 8/10-bit 4:2:0 AV1",
+                "clipfit converts 8- and 10-bit AV1 only; re-export as H.264 or 8/10-bit AV1",
             ))
         }
         // Format B has no JPEG markers (its own header of offsets instead), which no JPEG

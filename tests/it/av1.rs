@@ -93,3 +93,33 @@ fn twelve_bit_av1_is_refused_by_name() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("12-bit 4:2:0 AV1"), "{err}");
 }
+
+/// Monochrome AV1 (libaom's `gray`; dav1d gives no chroma planes) conforms with the
+/// source's luma and neutral chroma: a grey picture, not a green or pink one.
+#[test]
+fn monochrome_av1_conforms_grey() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("av1_mono.mp4");
+    assert_eq!(clipfit::demux::probe(&src).unwrap().video().unwrap().chroma_format, "4:0:0");
+    let out = dir.path().join("out.mp4");
+    let run = conform(&src, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_tiktok_ready(&out, 1.0);
+    let ssim = ssim_vs_cropped_source(&out, &src, 0.9);
+    assert!(ssim >= 0.95, "SSIM {ssim}");
+    let raw = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(&out)
+        .args(["-frames:v", "1", "-pix_fmt", "yuv420p", "-f", "rawvideo", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    let luma = 1080 * 1920;
+    assert_eq!(raw.len(), luma * 3 / 2, "one 1080x1920 4:2:0 picture");
+    let worst = raw[luma..].iter().map(|&c| (i32::from(c) - 128).abs()).max().unwrap();
+    assert!(worst <= 3, "chroma strays {worst} from neutral");
+}

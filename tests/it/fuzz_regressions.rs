@@ -79,3 +79,61 @@ fn hostile_sample_count_is_refused_before_allocating() {
     let err = clipfit::demux::probe_bytes(&data).unwrap_err();
     assert!(err.to_string().contains("stsz"), "{err}");
 }
+
+/// rav1d 1.1.0 panicked on every frame whose tile data failed to decode (through its
+/// `extern "C"` API that aborted clipfit; see vendor/rav1d/CLIPFIT-PATCHES.md). Frames
+/// of the AV1 fixture with damaged tile data must come back as codec errors without
+/// rav1d panicking (each panic restarts the decoder, counted by `restarts`).
+#[test]
+fn damaged_av1_frames_are_errors_not_decoder_panics() {
+    use clipfit::codec::av1::Av1Decoder;
+    use clipfit::codec::video::{Packet, VideoDecoder};
+    let mut demux = clipfit::demux::open(fixture("av1.mp4")).unwrap();
+    use clipfit::media::TrackKind;
+    let (track, info) = demux
+        .info()
+        .tracks
+        .iter()
+        .enumerate()
+        .find_map(|(k, t)| match &t.kind {
+            TrackKind::Video(v) => Some((k, v.clone())),
+            _ => None,
+        })
+        .unwrap();
+    let mut samples = Vec::new();
+    for s in demux.samples(track).to_vec() {
+        let mut buf = Vec::new();
+        demux.read_sample(&s, &mut buf).unwrap();
+        samples.push(buf);
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut errors, mut sent) = (0, 0);
+    for round in 0..24 {
+        let mut dec = Av1Decoder::new(&info).unwrap();
+        for (k, sample) in samples.iter().enumerate() {
+            let mut data = sample.clone();
+            // Headers stay readable: only the second half (tile data) is damaged.
+            let half = data.len() / 2;
+            for _ in 0..1 + round % 4 {
+                let at = half + (next() as usize) % (data.len() - half);
+                data[at] ^= 1 << (next() % 8);
+            }
+            if round % 5 == 4 {
+                data.truncate(half + (next() as usize) % (data.len() - half));
+            }
+            let pts = k as f64 / 30.0;
+            errors += usize::from(dec.send_packet(Packet { data: &data, pts, upcoming: None }).is_err());
+            sent += 1;
+            while dec.receive_picture().is_some() {}
+        }
+        let _ = dec.flush();
+        assert_eq!(dec.restarts(), 0, "rav1d panicked in round {round}");
+    }
+    assert!(errors > 0, "none of {sent} damaged samples was an error: the damage reached nothing");
+}

@@ -11,7 +11,8 @@
 //! picture as soon as it is sent, in presentation order: AV1 in MP4/Matroska puts exactly
 //! one shown frame in each sample). Pictures are lent straight out of dav1d's buffers
 //! (no copy): 8-bit as `u8` planes, 10/12-bit as `u16`, any chroma layout; the fit
-//! converts them to 8-bit 4:2:0.
+//! converts them to 8-bit 4:2:0. Monochrome pictures have no chroma planes in dav1d;
+//! they are lent as 4:2:0 with neutral (mid-grey) chroma planes the decoder keeps.
 //!
 //! Corrupt data comes back from dav1d as error codes, which become this packet's codec
 //! error while the decoder stays usable (it resumes at the next keyframe). rav1d is young
@@ -201,6 +202,39 @@ pub struct Av1Decoder {
     lost: Vec<f64>,
     /// Contexts replaced after a panic inside rav1d (see `MAX_RESTARTS`).
     restarts: u32,
+    neutral: NeutralChroma,
+}
+
+/// Mid-grey chroma for monochrome pictures, at least one 4:2:0 chroma plane of the
+/// largest monochrome picture so far (stride: its chroma width).
+#[derive(Default)]
+struct NeutralChroma {
+    u8s: Vec<u8>,
+    u16s: Vec<u16>,
+}
+
+impl NeutralChroma {
+    /// Makes room for `pic` if it is monochrome. False when its size is not lendable.
+    fn fit(&mut self, pic: &Dav1dPicture) -> bool {
+        if pic.p.layout != DAV1D_PIXEL_LAYOUT_I400 {
+            return true;
+        }
+        let (Ok(w), Ok(h)) = (u32::try_from(pic.p.w), u32::try_from(pic.p.h)) else { return false };
+        if w == 0 || h == 0 || w > MAX_DIMENSION || h > MAX_DIMENSION || !(8..=16).contains(&pic.p.bpc) {
+            return false;
+        }
+        let (cw, ch) = ChromaFormat::Yuv420.chroma_size(w, h);
+        let n = cw * ch;
+        if pic.p.bpc > 8 {
+            let mid = 1u16 << (pic.p.bpc - 1);
+            if self.u16s.len() < n || self.u16s.first() != Some(&mid) {
+                self.u16s = vec![mid; n];
+            }
+        } else if self.u8s.len() < n {
+            self.u8s = vec![128; n];
+        }
+        true
+    }
 }
 
 // SAFETY: the context is a reference-counted Rav1dContext built to be shared with its own
@@ -216,7 +250,19 @@ impl Av1Decoder {
         if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
             return Err(Error::limit("AV1 track", format!("{}x{} exceeds {MAX_DIMENSION}", info.width, info.height)));
         }
-        Ok(Av1Decoder { ctx: Context::open()?, ready: VecDeque::new(), lent: None, lost: Vec::new(), restarts: 0 })
+        Ok(Av1Decoder {
+            ctx: Context::open()?,
+            ready: VecDeque::new(),
+            lent: None,
+            lost: Vec::new(),
+            restarts: 0,
+            neutral: NeutralChroma::default(),
+        })
+    }
+
+    /// How many times rav1d panicked and this decoder replaced its context.
+    pub fn restarts(&self) -> u32 {
+        self.restarts
     }
 
     /// Runs `call` (which calls into rav1d); when rav1d panics, the context (whose state
@@ -279,9 +325,9 @@ impl Av1Decoder {
             match rc {
                 Dav1dResult(0) => {
                     let pts = f64::from_bits(pic.0.m.timestamp as u64);
-                    // A layout dav1d never makes for a valid stream (or monochrome, which
-                    // the plan refuses) cannot be lent: the picture is lost, not handed out.
-                    if view(&pic.0, pts).is_some() {
+                    // A layout dav1d never makes for a valid stream cannot be lent: the
+                    // picture is lost, not handed out.
+                    if self.neutral.fit(&pic.0) && view(&pic.0, &self.neutral, pts).is_some() {
                         self.ready.push_back((pic, pts));
                     } else {
                         self.lost.push(pts);
@@ -294,8 +340,9 @@ impl Av1Decoder {
     }
 }
 
-/// A lent picture's planes as slices, after checking dav1d's layout against its size.
-fn view(pic: &Dav1dPicture, pts: f64) -> Option<Picture<'_>> {
+/// A lent picture's planes as slices, after checking dav1d's layout against its size;
+/// a monochrome picture's chroma comes from `neutral` (made to fit it beforehand).
+fn view<'a>(pic: &'a Dav1dPicture, neutral: &'a NeutralChroma, pts: f64) -> Option<Picture<'a>> {
     let p = &pic.p;
     let (w, h) = (u32::try_from(p.w).ok()?, u32::try_from(p.h).ok()?);
     if w == 0 || h == 0 || w > MAX_DIMENSION || h > MAX_DIMENSION {
@@ -305,7 +352,7 @@ fn view(pic: &Dav1dPicture, pts: f64) -> Option<Picture<'_>> {
         DAV1D_PIXEL_LAYOUT_I420 => ChromaFormat::Yuv420,
         DAV1D_PIXEL_LAYOUT_I422 => ChromaFormat::Yuv422,
         DAV1D_PIXEL_LAYOUT_I444 => ChromaFormat::Yuv444,
-        // Monochrome has no chroma planes to lend; the plan refuses it before decoding.
+        DAV1D_PIXEL_LAYOUT_I400 => return view_monochrome(pic, neutral, w, h, pts),
         _ => return None,
     };
     let (cw, ch) = chroma.chroma_size(w, h);
@@ -317,14 +364,7 @@ fn view(pic: &Dav1dPicture, pts: f64) -> Option<Picture<'_>> {
     // Whole strides for every row (the fit's planes are stride x rows): dav1d allocates
     // each plane as stride x the height rounded up to 128 rows (halved for 4:2:0 chroma).
     let sizes = [ys.checked_mul(h as usize)?, cs.checked_mul(ch)?, cs.checked_mul(ch)?];
-    let mut ptrs = [std::ptr::null::<u8>(); 3];
-    for (k, d) in pic.data.iter().enumerate() {
-        let ptr = d.as_ref()?.as_ptr().cast::<u8>().cast_const();
-        if ptr.align_offset(bytes) != 0 {
-            return None;
-        }
-        ptrs[k] = ptr;
-    }
+    let ptrs = plane_pointers(pic, bytes)?;
     let planes = if bytes == 1 {
         // SAFETY: dav1d's picture buffers hold at least `h` rows `stride` bytes apart for
         // luma and `ch` rows for each chroma plane (see `sizes`), strides checked positive
@@ -341,6 +381,52 @@ fn view(pic: &Dav1dPicture, pts: f64) -> Option<Picture<'_>> {
         Planes::U16 { bit_depth: u8::try_from(p.bpc).ok()?, y: plane(0, ys), u: plane(1, cs), v: plane(2, cs) }
     };
     Some(Picture { width: w, height: h, chroma, planes, pts })
+}
+
+/// The picture's plane pointers (luma only for monochrome, which has no chroma planes),
+/// each checked aligned for `bytes`-wide samples; null where there is no plane.
+fn plane_pointers(pic: &Dav1dPicture, bytes: usize) -> Option<[*const u8; 3]> {
+    let planes = if pic.p.layout == DAV1D_PIXEL_LAYOUT_I400 { 1 } else { 3 };
+    let mut ptrs = [std::ptr::null::<u8>(); 3];
+    for (k, d) in pic.data.iter().take(planes).enumerate() {
+        let ptr = d.as_ref()?.as_ptr().cast::<u8>().cast_const();
+        if ptr.align_offset(bytes) != 0 {
+            return None;
+        }
+        ptrs[k] = ptr;
+    }
+    Some(ptrs)
+}
+
+/// A monochrome picture lent as 4:2:0: dav1d's luma plane and `neutral`'s grey chroma.
+fn view_monochrome<'a>(pic: &'a Dav1dPicture, neutral: &'a NeutralChroma, w: u32, h: u32, pts: f64) -> Option<Picture<'a>> {
+    let bytes = if pic.p.bpc > 8 { 2 } else { 1 };
+    let ys = usize::try_from(pic.stride[0]).ok()?;
+    if ys < w as usize * bytes || ys % bytes != 0 {
+        return None;
+    }
+    let size = ys.checked_mul(h as usize)?;
+    let (cw, ch) = ChromaFormat::Yuv420.chroma_size(w, h);
+    let luma = plane_pointers(pic, bytes)?[0];
+    let planes = if bytes == 1 {
+        let grey = neutral.u8s.get(..cw * ch)?;
+        // SAFETY: as in `view`: dav1d's luma buffer holds `h` rows `ys` bytes apart, and
+        // lives as long as `pic`'s reference, which the returned borrow keeps.
+        let y = unsafe { std::slice::from_raw_parts(luma, size) };
+        Planes::U8 { y: Plane { data: y, stride: ys }, u: Plane { data: grey, stride: cw }, v: Plane { data: grey, stride: cw } }
+    } else {
+        let grey = neutral.u16s.get(..cw * ch)?;
+        // SAFETY: as above, with native-endian `u16` samples, the pointer checked
+        // 2-aligned and the span even.
+        let y = unsafe { std::slice::from_raw_parts(luma.cast::<u16>(), size / 2) };
+        Planes::U16 {
+            bit_depth: u8::try_from(pic.p.bpc).ok()?,
+            y: Plane { data: y, stride: ys / 2 },
+            u: Plane { data: grey, stride: cw },
+            v: Plane { data: grey, stride: cw },
+        }
+    };
+    Some(Picture { width: w, height: h, chroma: ChromaFormat::Yuv420, planes, pts })
 }
 
 impl VideoDecoder for Av1Decoder {
@@ -397,7 +483,7 @@ impl VideoDecoder for Av1Decoder {
     fn receive_picture(&mut self) -> Option<Picture<'_>> {
         let next = self.ready.pop_front()?;
         let (pic, pts) = self.lent.insert(next);
-        view(&pic.0, *pts)
+        view(&pic.0, &self.neutral, *pts)
     }
 
     fn flush(&mut self) -> Result<()> {
