@@ -40,7 +40,9 @@ elif [ "$KIND" = hlg ]; then
     -c:v libx265 -preset superfast -profile:v main10 -b:v 35M -maxrate 40M -bufsize 40M \
     -x265-params "keyint=30:min-keyint=30:scenecut=0:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error" \
     -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc \
-    -tag:v hvc1 -metadata:s:v:0 rotate=90 -c:a aac -ac 2 -b:a 128k phone4k.mp4
+    -tag:v hvc1 -c:a aac -ac 2 -b:a 128k landscape.mp4
+  # FFmpeg 5 writes a rotation only when copying streams.
+  ffmpeg -v error -i landscape.mp4 -c copy -metadata:s:v:0 rotate=90 phone4k.mp4
 else
   ffmpeg -v error -f lavfi -i "testsrc2=s=3840x2160:r=30:d=$SECS,noise=alls=6:allf=t" \
     -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$SECS" \

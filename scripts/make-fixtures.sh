@@ -54,6 +54,13 @@ $FF -f lavfi -i "$(src 320x240 30 1)" \
   -c:v libx265 -preset ultrafast \
   -x265-params "log-level=none:bframes=3:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
   -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -tag:v hvc1 hevc_pq_real.mp4
+# A 4K HLG phone recording in miniature (coded landscape, 90° matrix, 6 frames): the fit
+# shrinks it exactly 2x, so the tone map runs on the picture halved first (video/halve.rs).
+$FF -f lavfi -i "$(src 3840x2160 30 0.2)" \
+  -vf "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=203,format=yuv420p10le" \
+  -c:v libx265 -preset ultrafast -b:v 2M -x265-params "log-level=none:bframes=2:keyint=30" \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc -tag:v hvc1 hevc_hlg_4k_tmp.mp4
+$FF -i hevc_hlg_4k_tmp.mp4 -c copy -metadata:s:v:0 rotate=90 hevc_hlg_4k_rotated.mp4 && rm hevc_hlg_4k_tmp.mp4
 $FF -f lavfi -i "$(src 320x180 30 1)" -f lavfi -i "$(tone 48000 1)" -c:v libx265 -preset ultrafast \
   -x265-params log-level=none -tag:v hvc1 -c:a aac -b:a 64k hevc_rotated_tmp.mov
 # (FFmpeg 5 writes the rotation only when copying, as for rotated.mp4 above.)

@@ -165,16 +165,31 @@ const WORKER_MEMORY: u64 = 50 << 20;
 /// their motion fields, pictures held for reordering, and the fit's source-size rows.
 /// Measured at 4K with rusty_h264: 177 MB a worker, 127 MB of it source-sized.
 const WORKER_BYTES_PER_PIXEL: u64 = 16;
+/// The same for HEVC (rusty_h265 shares its pictures with us, no copies): measured at 4K
+/// 10-bit, 250 MB with one worker and 446 MB with two, so 196 MB a worker.
+const HEVC_WORKER_BYTES_PER_PIXEL: u64 = 9;
+/// The budget when one worker's decoder is the bottleneck and leaves a core idle. HEVC:
+/// rusty_h265 takes ≈ 70 ms of a core per 4K 10-bit picture, the encoder ≈ 15 ms per
+/// fitted frame, so a second worker nearly halves the wall time (10 s 4K HLG clip: 21 s
+/// and 446 MB with two workers, 32–36 s and 250 MB with one; FFmpeg's recipe 22–24 s and
+/// 690 MB), still inside a 512 MB function. H.264 at 4K keeps the default budget: there
+/// rusty_h264 and the encoder keep both cores busy with one worker.
+pub const DECODE_BOUND_MEMORY_BUDGET: u64 = 480 << 20;
 
 /// `--jobs` when not given: one worker per core, as many as fit in
-/// [`DEFAULT_MEMORY_BUDGET`] (at least one). A 4K source gets one worker on two cores
-/// (two would peak at ≈ 360 MB); 1080p and smaller get one per core.
+/// [`DEFAULT_MEMORY_BUDGET`] ([`DECODE_BOUND_MEMORY_BUDGET`] for HEVC), at least one. A 4K
+/// H.264 source gets one worker on two cores (two would peak at ≈ 360 MB), a 4K HEVC
+/// source two; 1080p and smaller get one per core.
 pub fn default_jobs(cores: usize, video: Option<&crate::media::VideoInfo>) -> usize {
     let Some(v) = video else { return cores.max(1) };
     let pixels = u64::from(v.width) * u64::from(v.height);
     let depth = if v.bit_depth > 8 { 2 } else { 1 };
-    let per_worker = WORKER_MEMORY + WORKER_BYTES_PER_PIXEL * pixels * depth;
-    let fit = DEFAULT_MEMORY_BUDGET.saturating_sub(BASE_MEMORY) / per_worker.max(1);
+    let (per_pixel, budget) = match v.codec {
+        crate::media::VideoCodec::Hevc => (HEVC_WORKER_BYTES_PER_PIXEL, DECODE_BOUND_MEMORY_BUDGET),
+        _ => (WORKER_BYTES_PER_PIXEL, DEFAULT_MEMORY_BUDGET),
+    };
+    let per_worker = WORKER_MEMORY + per_pixel * pixels * depth;
+    let fit = budget.saturating_sub(BASE_MEMORY) / per_worker.max(1);
     cores.min(usize::try_from(fit).unwrap_or(usize::MAX)).max(1)
 }
 
@@ -234,5 +249,18 @@ mod jobs_tests {
         assert_eq!(default_jobs(2, Some(&video(7680, 4320, 8))), 1);
         assert_eq!(default_jobs(2, Some(&video(1920, 1080, 10))), 2);
         assert_eq!(default_jobs(4, None), 4);
+    }
+
+    #[test]
+    fn decode_bound_hevc_gets_a_second_worker_while_it_fits() {
+        let hevc = |w, h| {
+            let mut v = VideoInfo::new(VideoCodec::Hevc, "hvc1", w, h);
+            v.bit_depth = 10;
+            v
+        };
+        assert_eq!(default_jobs(2, Some(&hevc(3840, 2160))), 2);
+        assert_eq!(default_jobs(8, Some(&hevc(3840, 2160))), 2);
+        assert_eq!(default_jobs(2, Some(&hevc(7680, 4320))), 1);
+        assert_eq!(default_jobs(2, Some(&hevc(1920, 1080))), 2);
     }
 }

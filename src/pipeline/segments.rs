@@ -8,6 +8,13 @@
 //! Decoding a segment from its keyframe then yields exactly the frames whose timestamps
 //! lie between its keyframe and the next segment's.
 //!
+//! Where the codec allows starting at an open-GOP keyframe (an HEVC CRA picture, made for
+//! random access), such keyframes are split points too: x265's default, one every second,
+//! would otherwise leave a whole clip in one segment and one core idle. The segment before
+//! one also decodes the keyframe and its leading pictures (its `lead_out`), keeping only
+//! what they show before the keyframe; the segment from it skips those leading pictures,
+//! which reference the GOP before.
+//!
 //! Output slots follow [`crate::video::FrameRateConverter`]'s rule (a frame lands on the
 //! slot nearest its timestamp; a slot shows the latest frame landed at or before it), so a
 //! segment whose keyframe lands on slot `s` owns every slot from `s` up to the next
@@ -21,13 +28,24 @@ use crate::media::TrackTimeline;
 use crate::video::fps::slot_at;
 
 /// Part of a track that decodes on its own, and the output slots it fills.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Segment {
     /// Sample indices (decode order) to decode.
     pub samples: Range<usize>,
     /// Output frame slots this segment fills.
     pub slots: Range<u64>,
+    /// Samples after `samples` decoded too (the next segment's open-GOP keyframe and its
+    /// leading pictures), for the pictures shown before that keyframe; 0 when the next
+    /// segment starts clean.
+    pub lead_out: usize,
+    /// The time of this segment's keyframe when it is an open-GOP one: samples shown
+    /// before it (its leading pictures) are skipped, the segment before shows them.
+    pub open_start: Option<f64>,
 }
+
+/// Most leading pictures an open-GOP keyframe may have to be a split point (a GOP's
+/// B-pyramid has a handful; more suggests a stream not worth the risk).
+const MAX_LEADING: usize = 32;
 
 /// When each sample of a track is shown, and the earliest of those still to come: computed
 /// once per transcode, for the split into segments and for the decoders' reordering.
@@ -53,31 +71,62 @@ impl PresentedTimes {
 }
 
 /// Splits `samples` (one track, decode order, shown at `times`) into segments of at least
-/// `min_slots` output slots each, covering slots `0..total` at `fps`.
+/// `min_slots` output slots each, covering slots `0..total` at `fps`. `open_gop`: the
+/// codec's decoders can start at an open-GOP keyframe (HEVC's CRA pictures).
 ///
 /// Returns one segment holding everything when the track has no usable split point.
-pub fn plan_segments(samples: &[Sample], times: &PresentedTimes, fps: u32, total: u64, min_slots: u64) -> Vec<Segment> {
+pub fn plan_segments(
+    samples: &[Sample],
+    times: &PresentedTimes,
+    fps: u32,
+    total: u64,
+    min_slots: u64,
+    open_gop: bool,
+) -> Vec<Segment> {
     let (pts, suffix_min) = (&times.pts, &times.earliest_from);
     let mut segments = Vec::new();
-    let (mut first_sample, mut first_slot) = (0usize, 0u64);
+    let (mut first_sample, mut first_slot, mut first_open) = (0usize, 0u64, None);
     let mut prefix_max = f64::NEG_INFINITY;
     for (i, (s, &p)) in samples.iter().zip(pts).enumerate() {
-        let clean = i > 0 && s.sync && prefix_max < p && suffix_min[i] >= p;
+        // Every earlier-decoded sample is shown before this keyframe...
+        let keyframe = i > 0 && s.sync && prefix_max < p;
         prefix_max = prefix_max.max(p);
-        if !clean {
+        if !keyframe {
             continue;
         }
+        // ...and every later one at or after it (clean), or all but its leading pictures.
+        let lead = if suffix_min[i] >= p {
+            0
+        } else if open_gop {
+            match (i + 1..=(i + MAX_LEADING).min(pts.len())).find(|&e| suffix_min[e] >= p) {
+                Some(end) => end - i,
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let open = (lead > 0).then_some(p);
         let slot = slot_at(p, 0.0, fps).min(total);
         if slot == first_slot {
             // Everything decoded before this keyframe lands on this slot too and is replaced
             // by it (a trimmed start, say): start decoding here instead.
-            first_sample = i;
+            (first_sample, first_open) = (i, open);
         } else if slot >= first_slot + min_slots && slot + min_slots <= total {
-            segments.push(Segment { samples: first_sample..i, slots: first_slot..slot });
-            (first_sample, first_slot) = (i, slot);
+            segments.push(Segment {
+                samples: first_sample..i,
+                slots: first_slot..slot,
+                lead_out: lead,
+                open_start: first_open,
+            });
+            (first_sample, first_slot, first_open) = (i, slot, open);
         }
     }
-    segments.push(Segment { samples: first_sample..samples.len(), slots: first_slot..total });
+    segments.push(Segment {
+        samples: first_sample..samples.len(),
+        slots: first_slot..total,
+        lead_out: 0,
+        open_start: first_open,
+    });
     segments
 }
 
@@ -115,7 +164,7 @@ mod tests {
     }
 
     fn plan(samples: &[Sample], timeline: &TrackTimeline, total: u64) -> Vec<Segment> {
-        plan_segments(samples, &PresentedTimes::new(samples, 30000, timeline), 30, total, 30)
+        plan_segments(samples, &PresentedTimes::new(samples, 30000, timeline), 30, total, 30, false)
     }
 
     /// The edit list a muxer writes for a B-frame shift of two frames.
@@ -160,10 +209,35 @@ mod tests {
     }
 
     #[test]
+    fn open_gop_keyframes_split_where_the_decoder_can_start_there() {
+        // Keyframes at decode index 30 and 60, each followed by two leading B-frames.
+        let mut samples = track(90, |i| i % 30 == 0, false);
+        for k in [30, 60] {
+            samples[k].cts_offset += 2000; // shown after its two leading pictures
+            samples[k + 1].cts_offset -= 1000;
+            samples[k + 2].cts_offset -= 1000;
+        }
+        let times = PresentedTimes::new(&samples, 30000, &no_edit());
+        let segs = plan_segments(&samples, &times, 30, 92, 30, true);
+        assert_eq!(segs.iter().map(|s| s.slots.start).collect::<Vec<_>>(), [0, 32, 62]);
+        assert_eq!(segs.iter().map(|s| s.samples.clone()).collect::<Vec<_>>(), [0..30, 30..60, 60..90]);
+        // Each segment but the last decodes the next keyframe and its two leading pictures.
+        assert_eq!(segs.iter().map(|s| s.lead_out).collect::<Vec<_>>(), [3, 3, 0]);
+        assert_eq!(segs[0].open_start, None);
+        assert_eq!(segs[1].open_start, Some(times.pts[30]));
+        assert_eq!(segs[2].open_start, Some(times.pts[60]));
+        // Without the codec's say-so they are no split points at all.
+        assert_eq!(plan_segments(&samples, &times, 30, 92, 30, false).len(), 1);
+    }
+
+    #[test]
     fn one_segment_without_keyframes_or_samples() {
         let samples = track(90, |i| i == 0, false);
         assert_eq!(plan(&samples, &no_edit(), 90).len(), 1);
-        assert_eq!(plan(&[], &no_edit(), 90), vec![Segment { samples: 0..0, slots: 0..90 }]);
+        assert_eq!(
+            plan(&[], &no_edit(), 90),
+            vec![Segment { samples: 0..0, slots: 0..90, lead_out: 0, open_start: None }]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::codec::video::DecoderKind;
 use crate::demux::Demuxer;
 use crate::error::{Error, Result};
 use crate::media::TrackTimeline;
-use crate::media::{TrackKind, VideoInfo, Warning};
+use crate::media::{TrackKind, VideoCodec, VideoInfo, Warning};
 use crate::mux::{avcc_from_parameter_sets, EditSpec, Mp4Writer, VideoTrackSpec};
 use crate::plan::{ConformPlan, FitMode, VideoPlan};
 use crate::video::{Fit, GeometryPlan};
@@ -149,7 +149,10 @@ fn transcode(
     let total = (plan.duration * f64::from(cfg.fps)).round() as u64;
     let samples = demux.samples(plan.video_track).to_vec();
     let times = PresentedTimes::new(&samples, timescale, &timeline);
-    let mut segments = plan_segments(&samples, &times, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS);
+    // HEVC decoders start at a CRA picture (skipping its leading pictures); H.264 ones are
+    // not trusted to start at a non-IDR I-frame.
+    let open_gop = video.codec == VideoCodec::Hevc;
+    let mut segments = plan_segments(&samples, &times, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS, open_gop);
     let mut warnings = Vec::new();
     // Samples before the first keyframe reference pictures the file does not hold (a clip
     // cut from a longer stream): they are not decoded, and the first keyframe's picture is

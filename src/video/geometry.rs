@@ -103,6 +103,13 @@ pub struct GeometryPlan {
 }
 
 impl GeometryPlan {
+    /// True when the fit shrinks the picture at least 2x in both directions, so halving
+    /// it first (a 2x2 box, [`crate::video::halve`]) changes little of what the fit keeps.
+    pub fn shrinks_at_least_half(&self) -> bool {
+        self.picture_src.width >= 2.0 * f64::from(self.picture_rect.w)
+            && self.picture_src.height >= 2.0 * f64::from(self.picture_rect.h)
+    }
+
     /// The same fit for a source picture of another size (a stream whose resolution
     /// changes mid-way: concatenated renditions, a new SPS).
     pub fn for_source_size(&self, src_w: u32, src_h: u32) -> Result<GeometryPlan> {

@@ -9,6 +9,7 @@ pub mod convert;
 pub mod deinterlace;
 pub mod fps;
 pub mod geometry;
+pub mod halve;
 mod plane;
 mod rotate;
 pub mod tonemap;

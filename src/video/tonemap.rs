@@ -183,8 +183,8 @@ pub struct ToneMap {
     /// Output Y', Cb, Cr (fractional 8-bit code values) per node, index
     /// `(iy * NC + iu) * NC + iv`.
     y: Vec<f32>,
-    u: Vec<f32>,
-    v: Vec<f32>,
+    /// Cb and Cr side by side: the chroma lookups always want both at one position.
+    uv: Vec<[f32; 2]>,
     /// The source peak the roll-off starts from, in cd/m² (reported).
     source_peak: f64,
 }
@@ -251,7 +251,7 @@ impl ToneMap {
         let kg = 1.0 - kr - kb;
         let peak = source_peak(transfer, hdr);
         let n = NY * NC * NC;
-        let (mut ys, mut us, mut vs) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut ys, mut uvs) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for iy in 0..NY {
             for iu in 0..NC {
                 for iv in 0..NC {
@@ -268,12 +268,11 @@ impl ToneMap {
                     let g = (y - kr * r - kb * b) / kg;
                     let out = node(transfer, [r, g, b], peak, gamut);
                     ys.push(out[0]);
-                    us.push(out[1]);
-                    vs.push(out[2]);
+                    uvs.push([out[1], out[2]]);
                 }
             }
         }
-        ToneMap { y: ys, u: us, v: vs, source_peak: peak }
+        ToneMap { y: ys, uv: uvs, source_peak: peak }
     }
 
     /// The peak (cd/m²) the highlight roll-off maps to SDR white.
@@ -284,11 +283,9 @@ impl ToneMap {
     /// Output (Y', Cb, Cr) in fractional 8-bit code values for a source sample given as
     /// positions on the 10-bit code scale (0..=1023).
     pub fn lookup(&self, y: f32, u: f32, v: f32) -> [f32; 3] {
-        [self.interp(&self.y, y, u, v), self.interp(&self.u, y, u, v), self.interp(&self.v, y, u, v)]
-    }
-
-    fn interp(&self, t: &[f32], y: f32, u: f32, v: f32) -> f32 {
-        trilinear(t, position(y, NY), position(u, NC), position(v, NC))
+        let at = (position(y, NY), position(u, NC), position(v, NC));
+        let [cb, cr] = trilinear2(&self.uv, at.0, at.1, at.2);
+        [trilinear(&self.y, at.0, at.1, at.2), cb, cr]
     }
 
     /// Converts `pic` (8- to 16-bit, 4:2:0, 4:2:2 or 4:4:4) into `out`, an 8-bit 4:2:0
@@ -333,9 +330,28 @@ impl ToneMap {
         out.y.resize(w * h, 0);
         out.u.resize(ocw * och, 0);
         out.v.resize(ocw * och, 0);
+        match pic.chroma {
+            ChromaFormat::Yuv420 => self.apply_420(out, (w, h), bit_depth, planes, strides),
+            chroma => self.apply_general(out, (w, h), chroma, bit_depth, planes, strides),
+        }
+        Ok(())
+    }
+
+    /// Any chroma layout: luma per pixel, then each output chroma sample from the means of
+    /// the luma and source chroma covering it. Sizes are checked by the caller.
+    fn apply_general<T: Copy + Into<u32> + Sync>(
+        &self,
+        out: &mut Frame,
+        (w, h): (usize, usize),
+        chroma: ChromaFormat,
+        bit_depth: u8,
+        planes: [&[T]; 3],
+        strides: [usize; 3],
+    ) {
+        let ocw = w.div_ceil(2);
         // Samples to the 10-bit code scale the table is indexed by.
         let scale = 1023.0 / ((1u32 << bit_depth) - 1) as f32;
-        let (sx, sy) = match pic.chroma {
+        let (sx, sy) = match chroma {
             ChromaFormat::Yuv420 => (1, 1),
             ChromaFormat::Yuv422 => (1, 0),
             ChromaFormat::Yuv444 => (0, 0),
@@ -368,11 +384,104 @@ impl ToneMap {
                     (get(p, s, cx0, cy0) + get(p, s, cx1, cy0) + get(p, s, cx0, cy1) + get(p, s, cx1, cy1)) * 0.25
                 };
                 let at = (position(luma, NY), position(c(pu, stu), NC), position(c(pv, stv), NC));
-                lu[x] = dither(trilinear(&self.u, at.0, at.1, at.2), x, crow);
-                lv[x] = dither(trilinear(&self.v, at.0, at.1, at.2), x + 3, crow + 5);
+                let [cb, cr] = trilinear2(&self.uv, at.0, at.1, at.2);
+                lu[x] = dither(cb, x, crow);
+                lv[x] = dither(cr, x + 3, crow + 5);
             }
         });
-        Ok(())
+    }
+
+    /// [`ToneMap::apply_planes`] for 4:2:0, the layout of nearly all HDR video, in one
+    /// pass over chroma sites: each reads its 2x2 luma block and its Cb/Cr pair once, and
+    /// its four luma lookups share the site's chroma interpolation (the bilinear step of
+    /// `trilinear`, done once per luma node the block needs). Same arithmetic, same output
+    /// as the general path, in about half the time. Sizes are checked by the caller.
+    fn apply_420<T: Copy + Into<u32> + Sync>(
+        &self,
+        out: &mut Frame,
+        (w, h): (usize, usize),
+        bit_depth: u8,
+        [py, pu, pv]: [&[T]; 3],
+        [sty, stu, stv]: [usize; 3],
+    ) {
+        let ocw = w.div_ceil(2);
+        let scale = 1023.0 / ((1u32 << bit_depth) - 1) as f32;
+        let (on_y, on_c) = (positions(NY, bit_depth), positions(NC, bit_depth));
+        let max = on_y.len() - 1;
+        let code = |s: T| (s.into() as usize).min(max);
+        let rows = out.y.par_chunks_mut(2 * w).zip(out.u.par_chunks_mut(ocw)).zip(out.v.par_chunks_mut(ocw));
+        rows.enumerate().for_each(|(crow, ((luma, lu), lv))| {
+            let (y0, y1) = (2 * crow, (2 * crow + 1).min(h - 1));
+            let (r0, r1) = (&py[y0 * sty..][..w], &py[y1 * sty..][..w]);
+            let (ru, rv) = (&pu[crow * stu..][..ocw], &pv[crow * stv..][..ocw]);
+            // The last chunk holds one row when the height is odd.
+            let (out0, out1) = luma.split_at_mut(w);
+            for x in 0..ocw {
+                let (x0, x1) = (2 * x, (2 * x + 1).min(w - 1));
+                let (cu, cv) = (ru[x], rv[x]);
+                let ((iu, fu), (iv, fv)) = (on_c[code(cu)], on_c[code(cv)]);
+                let mut node = NodeCache::new(&self.y, iu, fu, iv, fv);
+                for (row, src, dst) in [(y0, r0, &mut *out0), (y1, r1, &mut *out1)] {
+                    for xx in [x0, x1] {
+                        if let Some(o) = dst.get_mut(xx) {
+                            let (iy, fy) = on_y[code(src[xx])];
+                            *o = dither(node.at(iy, fy), xx, row);
+                        }
+                    }
+                }
+                // Output chroma from the mean of the block's luma, as the general path.
+                let get = |s: T| s.into() as f32 * scale;
+                let mean = (get(r0[x0]) + get(r0[x1]) + get(r1[x0]) + get(r1[x1])) * 0.25;
+                let at = (position(mean, NY), position(get(cu), NC), position(get(cv), NC));
+                let [cb, cr] = trilinear2(&self.uv, at.0, at.1, at.2);
+                lu[x] = dither(cb, x, crow);
+                lv[x] = dither(cr, x + 3, crow + 5);
+            }
+        });
+    }
+}
+
+/// One table's values at a fixed chroma position, per luma node, interpolated over the
+/// chroma axes and kept for the last two nodes asked for (a 2x2 block's luma samples
+/// almost always fall between the same two nodes).
+struct NodeCache<'a> {
+    table: &'a [f32],
+    iu: usize,
+    fu: f32,
+    iv: usize,
+    fv: f32,
+    /// `(node, value)` for the lower and upper node of the last lookup.
+    lo: (usize, f32),
+    hi: (usize, f32),
+}
+
+impl<'a> NodeCache<'a> {
+    fn new(table: &'a [f32], iu: usize, fu: f32, iv: usize, fv: f32) -> Self {
+        NodeCache { table, iu, fu, iv, fv, lo: (usize::MAX, 0.0), hi: (usize::MAX, 0.0) }
+    }
+
+    /// The table's value at luma node `iy` (chroma interpolated), as `trilinear` computes it.
+    fn node(&self, iy: usize) -> f32 {
+        let base = (iy * NC + self.iu) * NC + self.iv;
+        let cell = &self.table[base..base + NC + 2];
+        let lerp = |a: f32, b: f32, f: f32| a + (b - a) * f;
+        lerp(lerp(cell[0], cell[1], self.fv), lerp(cell[NC], cell[NC + 1], self.fv), self.fu)
+    }
+
+    fn get(&mut self, iy: usize) -> f32 {
+        for (n, v) in [self.lo, self.hi] {
+            if n == iy {
+                return v;
+            }
+        }
+        self.node(iy)
+    }
+
+    /// The trilinear value between luma nodes `iy` and `iy + 1` at fraction `fy`.
+    fn at(&mut self, iy: usize, fy: f32) -> f32 {
+        let (a, b) = (self.get(iy), self.get(iy + 1));
+        (self.lo, self.hi) = ((iy, a), (iy + 1, b));
+        a + (b - a) * fy
     }
 }
 
@@ -397,6 +506,20 @@ fn trilinear(t: &[f32], (iy, fy): (usize, f32), (iu, fu): (usize, f32), (iv, fv)
     let base = (iy * NC + iu) * NC + iv;
     let cell = &t[base..base + NC * NC + NC + 2];
     let lerp = |a: f32, b: f32, f: f32| a + (b - a) * f;
+    let (y1, u1) = (NC * NC, NC);
+    let c00 = lerp(cell[0], cell[1], fv);
+    let c01 = lerp(cell[u1], cell[u1 + 1], fv);
+    let c10 = lerp(cell[y1], cell[y1 + 1], fv);
+    let c11 = lerp(cell[y1 + u1], cell[y1 + u1 + 1], fv);
+    lerp(lerp(c00, c01, fu), lerp(c10, c11, fu), fy)
+}
+
+/// [`trilinear`] of Cb and Cr at once.
+#[inline]
+fn trilinear2(t: &[[f32; 2]], (iy, fy): (usize, f32), (iu, fu): (usize, f32), (iv, fv): (usize, f32)) -> [f32; 2] {
+    let base = (iy * NC + iu) * NC + iv;
+    let cell = &t[base..base + NC * NC + NC + 2];
+    let lerp = |a: [f32; 2], b: [f32; 2], f: f32| [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
     let (y1, u1) = (NC * NC, NC);
     let c00 = lerp(cell[0], cell[1], fv);
     let c01 = lerp(cell[u1], cell[u1 + 1], fv);
@@ -448,11 +571,22 @@ const BAYER: [[u8; 8]; 8] = [
     [63, 31, 55, 23, 61, 29, 53, 21],
 ];
 
+/// [`BAYER`] as the fractions added before truncating: `(threshold + 0.5) / 64`.
+const THRESHOLDS: [[f32; 8]; 8] = {
+    let mut t = [[0.0; 8]; 8];
+    let mut i = 0;
+    while i < 64 {
+        t[i / 8][i % 8] = (BAYER[i / 8][i % 8] as f32 + 0.5) / 64.0;
+        i += 1;
+    }
+    t
+};
+
 /// Rounds a fractional code value to 8 bits with an ordered dither.
+#[inline]
 fn dither(v: f32, x: usize, y: usize) -> u8 {
-    let t = (BAYER[y & 7][x & 7] as f32 + 0.5) / 64.0;
     // Truncation after the clamp is the floor (no libm call per sample).
-    (v + t).clamp(0.0, 255.0) as u8
+    (v + THRESHOLDS[y & 7][x & 7]).clamp(0.0, 255.0) as u8
 }
 
 #[cfg(test)]
@@ -556,6 +690,33 @@ mod tests {
             let y = luma(i as f32 / 20.0)[0];
             assert!(y >= last, "monotonic");
             last = y;
+        }
+    }
+
+    /// The 4:2:0 fast path gives what the general path gives, sample for sample, on
+    /// noise at 10 and 12 bits (the halved pictures' depth) and at odd sizes.
+    #[test]
+    fn the_420_path_matches_the_general_one() {
+        let t = ToneMap::for_stream(&hlg(), None).unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |bits: u8| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % (1 << bits)) as u16
+        };
+        for (w, h, bits) in [(64usize, 48usize, 10u8), (33, 17, 12), (7, 5, 10)] {
+            let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+            // Strides wider than the rows, as decoders lend them.
+            let y: Vec<u16> = (0..(w + 3) * h).map(|_| next(bits)).collect();
+            let u: Vec<u16> = (0..(cw + 1) * ch).map(|_| next(bits)).collect();
+            let v: Vec<u16> = (0..(cw + 1) * ch).map(|_| next(bits)).collect();
+            let planes = [&y[..], &u[..], &v[..]];
+            let strides = [w + 3, cw + 1, cw + 1];
+            let (mut fast, mut general) = (Frame::black(w as u32, h as u32), Frame::black(w as u32, h as u32));
+            t.apply_420(&mut fast, (w, h), bits, planes, strides);
+            t.apply_general(&mut general, (w, h), ChromaFormat::Yuv420, bits, planes, strides);
+            assert_eq!((fast.y, fast.u, fast.v), (general.y, general.u, general.v), "{w}x{h} {bits}-bit");
         }
     }
 

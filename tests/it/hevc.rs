@@ -230,3 +230,109 @@ fn hev1_with_parameter_sets_only_in_band_is_probed_and_decoded() {
     assert_eq!((summary.errors, summary.lost, summary.pictures), (0, 0, 30), "{summary:?}");
     assert!(ours == reference, "in-band decode differs from FFmpeg's");
 }
+
+/// Averages each 2x2 block of 8-bit 4:2:0 frames (rounded): a tone-mapped frame, halved.
+fn halve_i420(frame: &Frame) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (cw, ch) = Frame::chroma_size(frame.width, frame.height);
+    for (plane, w, h) in
+        [(&frame.y, frame.width as usize, frame.height as usize), (&frame.u, cw, ch), (&frame.v, cw, ch)]
+    {
+        for y in (0..h - 1).step_by(2) {
+            for x in (0..w - 1).step_by(2) {
+                let sum: u32 = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)]
+                    .iter()
+                    .map(|&(x, y)| u32::from(plane[y * w + x]))
+                    .sum();
+                out.push(((sum + 2) / 4) as u8);
+            }
+        }
+    }
+    out
+}
+
+/// The HDR fit halves pictures before the tone map when it shrinks them 2x or more anyway
+/// (`video::halve`): the result must be what tone mapping first and halving after gives,
+/// and still FFmpeg's tone map, downscaled.
+#[test]
+fn halving_before_the_tone_map_matches_halving_after_it() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["hevc_hlg.mp4", "hevc_pq_real.mp4"] {
+        let path = fixture(name);
+        let video = clipfit::demux::probe(&path).unwrap().video().unwrap().clone();
+        let map = ToneMap::for_stream(&video.color, Some(&video.hdr)).unwrap();
+        let (w, h) = (video.width / 2, video.height / 2);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        let (mut full, mut half_frame) = (Frame::black(2, 2), Frame::black(2, 2));
+        let mut halver = clipfit::video::halve::Halver::default();
+        decode_pictures(&path, DecoderKind::default(), |p| {
+            let half = halver.halve(p).expect("an even 4:2:0 picture halves");
+            assert_eq!((half.width, half.height, half.bit_depth()), (w, h, 12));
+            map.apply(&half, &mut half_frame).unwrap();
+            before.extend_from_slice(&half_frame.y);
+            before.extend_from_slice(&half_frame.u);
+            before.extend_from_slice(&half_frame.v);
+            map.apply(p, &mut full).unwrap();
+            after.extend(halve_i420(&full));
+        })
+        .unwrap();
+        let size = format!("{w}x{h}");
+        let reference = ffmpeg_raw(
+            &path,
+            &["-vf", &format!("zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p,scale={size}:flags=area")],
+        );
+        let files = [("before", &before), ("after", &after), ("ref", &reference)].map(|(n, data)| {
+            let p = dir.path().join(format!("{name}.{n}.yuv"));
+            std::fs::write(&p, data).unwrap();
+            p
+        });
+        let same = ssim(&files[0], &files[1], w, h);
+        let vs_ffmpeg = ssim(&files[0], &files[2], w, h);
+        eprintln!(
+            "{name}: halved first vs tone-mapped first SSIM {same:.4}; vs FFmpeg tone map + area scale {vs_ffmpeg:.4}"
+        );
+        assert!(same >= 0.98, "{name}: halving first changed the picture: SSIM {same}");
+        assert!(vs_ffmpeg >= 0.85, "{name}: SSIM vs FFmpeg {vs_ffmpeg}");
+        let (c_before, y_before) = spread(&before, w as usize, h as usize);
+        let (c_after, y_after) = spread(&after, w as usize, h as usize);
+        assert!((c_before - c_after).abs() <= 0.05 * c_after + 0.5, "{name}: colourfulness {c_before} vs {c_after}");
+        assert!((y_before - y_after).abs() <= 0.05 * y_after, "{name}: contrast {y_before} vs {y_after}");
+    }
+}
+
+/// A 4K HLG portrait recording (coded landscape, 90° matrix) conforms through the halved
+/// tone map: upright, SDR, and close to FFmpeg's tone map scaled to 1080x1920.
+#[test]
+fn four_k_hlg_portrait_conforms_through_the_halved_tone_map() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("hevc_hlg_4k_rotated.mp4");
+    let out = dir.path().join("out.mp4");
+    let run = clipfit(&["conform", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let (code, v) = check_json(&out);
+    assert_eq!((code, rules(&v)), (0, Vec::<String>::new()), "{v}");
+    // FFmpeg applies the display matrix (autorotate) before its tone map and scale.
+    let graph = "[1:v]zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,\
+                 zscale=t=bt709:m=bt709:r=tv,format=yuv420p,scale=1080:1920:flags=bicubic[ref];[0:v][ref]ssim";
+    let run = Command::new("ffmpeg")
+        .args(["-v", "info", "-nostats", "-nostdin", "-i"])
+        .arg(&out)
+        .arg("-i")
+        .arg(&src)
+        .args(["-filter_complex", graph, "-frames:v", "6", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    let all = log.lines().find_map(|l| l.split(" All:").nth(1)).unwrap_or_else(|| panic!("no SSIM in {log}"));
+    let ssim: f64 = all.split_whitespace().next().unwrap().parse().unwrap();
+    eprintln!("4K HLG portrait: SSIM vs FFmpeg's tone map {ssim:.4}");
+    assert!(ssim >= 0.85, "SSIM {ssim}");
+}

@@ -399,7 +399,13 @@ fn plane_pointers(pic: &Dav1dPicture, bytes: usize) -> Option<[*const u8; 3]> {
 }
 
 /// A monochrome picture lent as 4:2:0: dav1d's luma plane and `neutral`'s grey chroma.
-fn view_monochrome<'a>(pic: &'a Dav1dPicture, neutral: &'a NeutralChroma, w: u32, h: u32, pts: f64) -> Option<Picture<'a>> {
+fn view_monochrome<'a>(
+    pic: &'a Dav1dPicture,
+    neutral: &'a NeutralChroma,
+    w: u32,
+    h: u32,
+    pts: f64,
+) -> Option<Picture<'a>> {
     let bytes = if pic.p.bpc > 8 { 2 } else { 1 };
     let ys = usize::try_from(pic.stride[0]).ok()?;
     if ys < w as usize * bytes || ys % bytes != 0 {
@@ -413,7 +419,11 @@ fn view_monochrome<'a>(pic: &'a Dav1dPicture, neutral: &'a NeutralChroma, w: u32
         // SAFETY: as in `view`: dav1d's luma buffer holds `h` rows `ys` bytes apart, and
         // lives as long as `pic`'s reference, which the returned borrow keeps.
         let y = unsafe { std::slice::from_raw_parts(luma, size) };
-        Planes::U8 { y: Plane { data: y, stride: ys }, u: Plane { data: grey, stride: cw }, v: Plane { data: grey, stride: cw } }
+        Planes::U8 {
+            y: Plane { data: y, stride: ys },
+            u: Plane { data: grey, stride: cw },
+            v: Plane { data: grey, stride: cw },
+        }
     } else {
         let grey = neutral.u16s.get(..cw * ch)?;
         // SAFETY: as above, with native-endian `u16` samples, the pointer checked
