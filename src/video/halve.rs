@@ -24,7 +24,11 @@ impl Halver {
     /// `pic` at half its width and height, or `None` when it cannot be halved exactly:
     /// not 4:2:0, odd sizes, deeper than 14 bits, or planes that do not fit their sizes.
     pub fn halve(&mut self, pic: &Picture<'_>) -> Option<Picture<'_>> {
-        if pic.chroma != ChromaFormat::Yuv420 || !pic.width.is_multiple_of(2) || !pic.height.is_multiple_of(2) || pic.width < 2 {
+        if pic.chroma != ChromaFormat::Yuv420
+            || !pic.width.is_multiple_of(2)
+            || !pic.height.is_multiple_of(2)
+            || pic.width < 2
+        {
             return None;
         }
         let depth = pic.bit_depth();

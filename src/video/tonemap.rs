@@ -284,7 +284,7 @@ impl ToneMap {
     /// positions on the 10-bit code scale (0..=1023).
     pub fn lookup(&self, y: f32, u: f32, v: f32) -> [f32; 3] {
         let at = (position(y, NY), position(u, NC), position(v, NC));
-        let [cb, cr] = trilinear2(&self.uv, at.0, at.1, at.2);
+        let [cb, cr] = trilinear(&self.uv, at.0, at.1, at.2);
         [trilinear(&self.y, at.0, at.1, at.2), cb, cr]
     }
 
@@ -384,7 +384,7 @@ impl ToneMap {
                     (get(p, s, cx0, cy0) + get(p, s, cx1, cy0) + get(p, s, cx0, cy1) + get(p, s, cx1, cy1)) * 0.25
                 };
                 let at = (position(luma, NY), position(c(pu, stu), NC), position(c(pv, stv), NC));
-                let [cb, cr] = trilinear2(&self.uv, at.0, at.1, at.2);
+                let [cb, cr] = trilinear(&self.uv, at.0, at.1, at.2);
                 lu[x] = dither(cb, x, crow);
                 lv[x] = dither(cr, x + 3, crow + 5);
             }
@@ -433,7 +433,7 @@ impl ToneMap {
                 let get = |s: T| s.into() as f32 * scale;
                 let mean = (get(r0[x0]) + get(r0[x1]) + get(r1[x0]) + get(r1[x1])) * 0.25;
                 let at = (position(mean, NY), position(get(cu), NC), position(get(cv), NC));
-                let [cb, cr] = trilinear2(&self.uv, at.0, at.1, at.2);
+                let [cb, cr] = trilinear(&self.uv, at.0, at.1, at.2);
                 lu[x] = dither(cb, x, crow);
                 lv[x] = dither(cr, x + 3, crow + 5);
             }
@@ -464,8 +464,7 @@ impl<'a> NodeCache<'a> {
     fn node(&self, iy: usize) -> f32 {
         let base = (iy * NC + self.iu) * NC + self.iv;
         let cell = &self.table[base..base + NC + 2];
-        let lerp = |a: f32, b: f32, f: f32| a + (b - a) * f;
-        lerp(lerp(cell[0], cell[1], self.fv), lerp(cell[NC], cell[NC + 1], self.fv), self.fu)
+        cell[0].lerp(cell[1], self.fv).lerp(cell[NC].lerp(cell[NC + 1], self.fv), self.fu)
     }
 
     fn get(&mut self, iy: usize) -> f32 {
@@ -481,7 +480,7 @@ impl<'a> NodeCache<'a> {
     fn at(&mut self, iy: usize, fy: f32) -> f32 {
         let (a, b) = (self.get(iy), self.get(iy + 1));
         (self.lo, self.hi) = ((iy, a), (iy + 1, b));
-        a + (b - a) * fy
+        a.lerp(b, fy)
     }
 }
 
@@ -500,32 +499,36 @@ fn positions(n: usize, bit_depth: u8) -> Vec<(usize, f32)> {
     (0..=max).map(|c| position(c as f32 * 1023.0 / max as f32, n)).collect()
 }
 
-/// Trilinear interpolation of table `t` between the nodes at and after each position.
-#[inline]
-fn trilinear(t: &[f32], (iy, fy): (usize, f32), (iu, fu): (usize, f32), (iv, fv): (usize, f32)) -> f32 {
-    let base = (iy * NC + iu) * NC + iv;
-    let cell = &t[base..base + NC * NC + NC + 2];
-    let lerp = |a: f32, b: f32, f: f32| a + (b - a) * f;
-    let (y1, u1) = (NC * NC, NC);
-    let c00 = lerp(cell[0], cell[1], fv);
-    let c01 = lerp(cell[u1], cell[u1 + 1], fv);
-    let c10 = lerp(cell[y1], cell[y1 + 1], fv);
-    let c11 = lerp(cell[y1 + u1], cell[y1 + u1 + 1], fv);
-    lerp(lerp(c00, c01, fu), lerp(c10, c11, fu), fy)
+/// A table entry: one value (luma) or a Cb/Cr pair, interpolated alike.
+trait Lerp: Copy {
+    fn lerp(self, to: Self, f: f32) -> Self;
 }
 
-/// [`trilinear`] of Cb and Cr at once.
+impl Lerp for f32 {
+    #[inline]
+    fn lerp(self, to: f32, f: f32) -> f32 {
+        self + (to - self) * f
+    }
+}
+
+impl Lerp for [f32; 2] {
+    #[inline]
+    fn lerp(self, to: [f32; 2], f: f32) -> [f32; 2] {
+        [self[0].lerp(to[0], f), self[1].lerp(to[1], f)]
+    }
+}
+
+/// Trilinear interpolation of table `t` between the nodes at and after each position.
 #[inline]
-fn trilinear2(t: &[[f32; 2]], (iy, fy): (usize, f32), (iu, fu): (usize, f32), (iv, fv): (usize, f32)) -> [f32; 2] {
+fn trilinear<T: Lerp>(t: &[T], (iy, fy): (usize, f32), (iu, fu): (usize, f32), (iv, fv): (usize, f32)) -> T {
     let base = (iy * NC + iu) * NC + iv;
     let cell = &t[base..base + NC * NC + NC + 2];
-    let lerp = |a: [f32; 2], b: [f32; 2], f: f32| [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
     let (y1, u1) = (NC * NC, NC);
-    let c00 = lerp(cell[0], cell[1], fv);
-    let c01 = lerp(cell[u1], cell[u1 + 1], fv);
-    let c10 = lerp(cell[y1], cell[y1 + 1], fv);
-    let c11 = lerp(cell[y1 + u1], cell[y1 + u1 + 1], fv);
-    lerp(lerp(c00, c01, fu), lerp(c10, c11, fu), fy)
+    let c00 = cell[0].lerp(cell[1], fv);
+    let c01 = cell[u1].lerp(cell[u1 + 1], fv);
+    let c10 = cell[y1].lerp(cell[y1 + 1], fv);
+    let c11 = cell[y1 + u1].lerp(cell[y1 + u1 + 1], fv);
+    c00.lerp(c01, fu).lerp(c10.lerp(c11, fu), fy)
 }
 
 /// One table node: normalised source R'G'B' → output (Y', Cb, Cr) 8-bit code values.
