@@ -262,6 +262,33 @@ impl<'a> Picture<'a> {
         }
     }
 
+    /// The `width` x `height` part of the picture whose top-left corner is at (`x`, `y`),
+    /// sharing its samples; `None` unless the window lies inside the picture and starts
+    /// on a chroma sample (even coordinates where chroma is subsampled).
+    pub fn window(&self, x: u32, y: u32, width: u32, height: u32) -> Option<Picture<'a>> {
+        let (sx, sy) = match self.chroma {
+            ChromaFormat::Yuv420 => (1, 1),
+            ChromaFormat::Yuv422 => (1, 0),
+            ChromaFormat::Yuv444 => (0, 0),
+        };
+        let inside = x.checked_add(width)? <= self.width && y.checked_add(height)? <= self.height;
+        if !inside || width == 0 || height == 0 || x % (1 << sx) != 0 || y % (1 << sy) != 0 {
+            return None;
+        }
+        fn cut<'p, T>(p: Plane<'p, T>, x: u32, y: u32) -> Option<Plane<'p, T>> {
+            let at = (y as usize).checked_mul(p.stride)?.checked_add(x as usize)?;
+            Some(Plane { data: p.data.get(at..)?, stride: p.stride })
+        }
+        let (cx, cy) = (x >> sx, y >> sy);
+        let planes = match self.planes {
+            Planes::U8 { y: py, u, v } => Planes::U8 { y: cut(py, x, y)?, u: cut(u, cx, cy)?, v: cut(v, cx, cy)? },
+            Planes::U16 { bit_depth, y: py, u, v } => {
+                Planes::U16 { bit_depth, y: cut(py, x, y)?, u: cut(u, cx, cy)?, v: cut(v, cx, cy)? }
+            }
+        };
+        Some(Picture { width, height, planes, ..*self })
+    }
+
     /// The picture as the fit's input, when it is 8-bit 4:2:0 with one chroma stride
     /// (other formats need a conversion first, which is not written yet).
     pub fn as_i420(&self) -> Option<FrameRef<'a>> {
@@ -284,6 +311,33 @@ impl<'a> Picture<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_shares_the_samples_it_covers() {
+        // 6x4 luma numbered by position, 3x2 chroma.
+        let y: Vec<u16> = (0..24).collect();
+        let c: Vec<u16> = (100..106).collect();
+        let pic = Picture {
+            width: 6,
+            height: 4,
+            chroma: ChromaFormat::Yuv420,
+            planes: Planes::U16 {
+                bit_depth: 10,
+                y: Plane { data: &y, stride: 6 },
+                u: Plane { data: &c, stride: 3 },
+                v: Plane { data: &c, stride: 3 },
+            },
+            pts: 0.5,
+        };
+        let w = pic.window(2, 2, 4, 2).unwrap();
+        assert_eq!((w.width, w.height, w.pts), (4, 2, 0.5));
+        let Planes::U16 { y, u, .. } = w.planes else { panic!("16-bit") };
+        assert_eq!((y.data[0], y.data[y.stride + 3], u.data[0], u.stride), (14, 23, 104, 3));
+        // Odd corners split a chroma sample; windows past the edge do not exist.
+        assert!(pic.window(1, 0, 4, 2).is_none());
+        assert!(pic.window(4, 0, 4, 2).is_none());
+        assert!(pic.window(0, 0, 0, 2).is_none());
+    }
 
     #[test]
     fn an_i420_frame_round_trips_and_others_do_not_pass_as_one() {

@@ -270,8 +270,15 @@ fn decode_and_fit(
     // The tone map is the costliest step per sample: when the fit shrinks 2x or more
     // anyway, it runs on the picture halved first (4K phone HDR: a quarter of the work).
     // Not for interlaced input, whose fields must not be mixed before deinterlacing.
+    // A crop of an upright picture needs only its window tone-mapped (the fit replans for
+    // the window's size when the first one arrives, cropping the same pixels).
+    let window = tone_map.as_ref().and(geometry.source_window());
+    let windowed = match window {
+        Some((_, _, w, h)) => geometry.for_source_size(w, h)?,
+        None => geometry.clone(),
+    };
     let halver =
-        (tone_map.is_some() && !job.video.interlaced && geometry.shrinks_at_least_half()).then(Halver::default);
+        (tone_map.is_some() && !job.video.interlaced && windowed.shrinks_at_least_half()).then(Halver::default);
     let transformer = Transformer::new(&geometry)?;
     let deinterlacer = job.video.interlaced.then(|| Deinterlacer::new(FieldOrder::default()));
     let mut sink = FitSink {
@@ -286,6 +293,7 @@ fn decode_and_fit(
         converter: None,
         deinterlacer,
         tone_map: tone_map.map(|t| (t, Frame::black(2, 2))),
+        window,
         halver,
     };
     let mut decoder: Option<Box<dyn VideoDecoder>> = None;
@@ -430,7 +438,8 @@ fn starts_clean(video: &VideoInfo, sample: &[u8], sync: bool) -> bool {
 fn put_pictures(dec: &mut dyn VideoDecoder, sink: &mut FitSink) -> Result<()> {
     while let Some(picture) = dec.receive_picture() {
         if let Some((map, mut frame)) = sink.tone_map.take() {
-            // The fit replans for the half-size picture when the first one arrives.
+            // The fit replans for the window or half-size picture when the first one arrives.
+            let picture = sink.window.and_then(|(x, y, w, h)| picture.window(x, y, w, h)).unwrap_or(picture);
             let applied = match sink.halver.as_mut().and_then(|h| h.halve(&picture)) {
                 Some(half) => map.apply(&half, &mut frame),
                 None => map.apply(&picture, &mut frame),
@@ -474,6 +483,9 @@ struct FitSink {
     deinterlacer: Option<Deinterlacer>,
     /// HDR or wide-gamut input: the stream's table to SDR BT.709 and its output frame.
     tone_map: Option<(ToneMap, Frame)>,
+    /// The part of each picture worth tone-mapping (x, y, width, height) when the fit
+    /// crops an upright picture; the whole picture otherwise.
+    window: Option<(u32, u32, u32, u32)>,
     /// Halves pictures before the tone map when the fit shrinks them 2x or more anyway.
     halver: Option<Halver>,
 }

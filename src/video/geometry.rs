@@ -110,6 +110,27 @@ impl GeometryPlan {
             && self.picture_src.height >= 2.0 * f64::from(self.picture_rect.h)
     }
 
+    /// For a crop of an upright (0° or 180°) picture that drops a good part of it: the
+    /// window of the coded picture worth converting before the fit, as (x, y, width,
+    /// height). It is centred as the crop is (so the same fit, planned for the window's
+    /// size, crops the same pixels), even-aligned, with a few pixels' margin for the
+    /// scaler's filter. The HDR fit tone-maps only this window: a 4K landscape clip
+    /// cropped to portrait shows a third of each row.
+    pub fn source_window(&self) -> Option<(u32, u32, u32, u32)> {
+        /// Source pixels kept beyond the crop on each side (the scaler's reach).
+        const MARGIN: f64 = 4.0;
+        if self.fit != Fit::Crop || !matches!(self.rotation, 0 | 180) {
+            return None;
+        }
+        let span = |full: u32, used: f64| {
+            let half = ((used / 2.0 + MARGIN) / 2.0).ceil() as u32 * 2;
+            (2 * half < full * 9 / 10 && full % 4 == 0).then(|| (full / 2 - half, 2 * half))
+        };
+        let (x, w) = span(self.src_width, self.picture_src.width).unwrap_or((0, self.src_width));
+        let (y, h) = span(self.src_height, self.picture_src.height).unwrap_or((0, self.src_height));
+        ((w, h) != (self.src_width, self.src_height)).then_some((x, y, w, h))
+    }
+
     /// The same fit for a source picture of another size (a stream whose resolution
     /// changes mid-way: concatenated renditions, a new SPS).
     pub fn for_source_size(&self, src_w: u32, src_h: u32) -> Result<GeometryPlan> {

@@ -304,6 +304,34 @@ fn halving_before_the_tone_map_matches_halving_after_it() {
     }
 }
 
+/// Conforms `name` and returns the output's mean SSIM against FFmpeg's tone map of the
+/// source (display matrix applied), cropped to 1080x1920 like the fit, over `frames`.
+fn conformed_ssim_vs_ffmpeg_tone_map(name: &str, frames: usize) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(name);
+    let out = dir.path().join("out.mp4");
+    let run = clipfit(&["conform", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+    let (code, v) = check_json(&out);
+    assert_eq!((code, rules(&v)), (0, Vec::<String>::new()), "{name}: {v}");
+    let graph = "[1:v]zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,\
+                 zscale=t=bt709:m=bt709:r=tv,format=yuv420p,\
+                 scale=1080:1920:force_original_aspect_ratio=increase:flags=bicubic,crop=1080:1920[ref];[0:v][ref]ssim";
+    let run = Command::new("ffmpeg")
+        .args(["-v", "info", "-nostats", "-nostdin", "-i"])
+        .arg(&out)
+        .arg("-i")
+        .arg(&src)
+        .args(["-filter_complex", graph, "-frames:v", &frames.to_string(), "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    let all = log.lines().find_map(|l| l.split(" All:").nth(1)).unwrap_or_else(|| panic!("no SSIM in {log}"));
+    let ssim = all.split_whitespace().next().unwrap().parse().unwrap();
+    eprintln!("{name}: SSIM vs FFmpeg's tone map {ssim:.4}");
+    ssim
+}
+
 /// A 4K HLG portrait recording (coded landscape, 90° matrix) conforms through the halved
 /// tone map: upright, SDR, and close to FFmpeg's tone map scaled to 1080x1920.
 #[test]
@@ -312,27 +340,32 @@ fn four_k_hlg_portrait_conforms_through_the_halved_tone_map() {
         eprintln!("skipped: needs ffmpeg");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let src = fixture("hevc_hlg_4k_rotated.mp4");
-    let out = dir.path().join("out.mp4");
-    let run = clipfit(&["conform", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let (code, v) = check_json(&out);
-    assert_eq!((code, rules(&v)), (0, Vec::<String>::new()), "{v}");
-    // FFmpeg applies the display matrix (autorotate) before its tone map and scale.
-    let graph = "[1:v]zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,\
-                 zscale=t=bt709:m=bt709:r=tv,format=yuv420p,scale=1080:1920:flags=bicubic[ref];[0:v][ref]ssim";
-    let run = Command::new("ffmpeg")
-        .args(["-v", "info", "-nostats", "-nostdin", "-i"])
-        .arg(&out)
-        .arg("-i")
-        .arg(&src)
-        .args(["-filter_complex", graph, "-frames:v", "6", "-f", "null", "-"])
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&run.stderr);
-    let all = log.lines().find_map(|l| l.split(" All:").nth(1)).unwrap_or_else(|| panic!("no SSIM in {log}"));
-    let ssim: f64 = all.split_whitespace().next().unwrap().parse().unwrap();
-    eprintln!("4K HLG portrait: SSIM vs FFmpeg's tone map {ssim:.4}");
+    let ssim = conformed_ssim_vs_ffmpeg_tone_map("hevc_hlg_4k_rotated.mp4", 6);
+    assert!(ssim >= 0.85, "SSIM {ssim}");
+}
+
+/// A landscape HLG clip cropped to portrait is tone-mapped only in the window the crop
+/// keeps (`GeometryPlan::source_window`): the same picture as FFmpeg's tone map, cropped.
+#[test]
+fn landscape_hlg_crop_tone_maps_only_its_window_and_looks_the_same() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    let video = clipfit::demux::probe(&fixture("hevc_hlg.mp4")).unwrap().video().unwrap().clone();
+    let plan = clipfit::video::GeometryPlan::new(
+        video.width,
+        video.height,
+        0,
+        (1, 1),
+        false,
+        1080,
+        1920,
+        clipfit::video::Fit::Crop,
+    )
+    .unwrap();
+    let (x, _, w, h) = plan.source_window().expect("a portrait crop of a landscape picture has a window");
+    assert!(w < video.width / 2 && h == video.height && x > 0, "{:?}", plan.source_window());
+    let ssim = conformed_ssim_vs_ffmpeg_tone_map("hevc_hlg.mp4", 30);
     assert!(ssim >= 0.85, "SSIM {ssim}");
 }
