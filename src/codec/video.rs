@@ -272,7 +272,7 @@ impl<'a> Picture<'a> {
             ChromaFormat::Yuv444 => (0, 0),
         };
         let inside = x.checked_add(width)? <= self.width && y.checked_add(height)? <= self.height;
-        if !inside || width == 0 || height == 0 || x % (1 << sx) != 0 || y % (1 << sy) != 0 {
+        if !inside || width == 0 || height == 0 || !x.is_multiple_of(1 << sx) || !y.is_multiple_of(1 << sy) {
             return None;
         }
         fn cut<'p, T>(p: Plane<'p, T>, x: u32, y: u32) -> Option<Plane<'p, T>> {

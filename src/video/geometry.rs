@@ -124,7 +124,7 @@ impl GeometryPlan {
         }
         let span = |full: u32, used: f64| {
             let half = ((used / 2.0 + MARGIN) / 2.0).ceil() as u32 * 2;
-            (2 * half < full * 9 / 10 && full % 4 == 0).then(|| (full / 2 - half, 2 * half))
+            (2 * half < full * 9 / 10 && full.is_multiple_of(4)).then(|| (full / 2 - half, 2 * half))
         };
         let (x, w) = span(self.src_width, self.picture_src.width).unwrap_or((0, self.src_width));
         let (y, h) = span(self.src_height, self.picture_src.height).unwrap_or((0, self.src_height));

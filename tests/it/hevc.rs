@@ -352,7 +352,7 @@ fn landscape_hlg_crop_tone_maps_only_its_window_and_looks_the_same() {
         eprintln!("skipped: needs ffmpeg");
         return;
     }
-    let video = clipfit::demux::probe(&fixture("hevc_hlg.mp4")).unwrap().video().unwrap().clone();
+    let video = clipfit::demux::probe(fixture("hevc_hlg.mp4")).unwrap().video().unwrap().clone();
     let plan = clipfit::video::GeometryPlan::new(
         video.width,
         video.height,
