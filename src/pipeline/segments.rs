@@ -71,8 +71,8 @@ impl PresentedTimes {
 }
 
 /// Splits `samples` (one track, decode order, shown at `times`) into segments of at least
-/// `min_slots` output slots each, covering slots `0..total` at `fps`. `open_gop`: the
-/// codec's decoders can start at an open-GOP keyframe (HEVC's CRA pictures).
+/// `min_slots` output slots each, covering slots `0..total` at `fps`. `can_start_open(i)`:
+/// a decoder can start at sample `i`, an open-GOP keyframe (HEVC's CRA pictures).
 ///
 /// Returns one segment holding everything when the track has no usable split point.
 pub fn plan_segments(
@@ -81,7 +81,7 @@ pub fn plan_segments(
     fps: u32,
     total: u64,
     min_slots: u64,
-    open_gop: bool,
+    can_start_open: &mut dyn FnMut(usize) -> bool,
 ) -> Vec<Segment> {
     let (pts, suffix_min) = (&times.pts, &times.earliest_from);
     let mut segments = Vec::new();
@@ -97,11 +97,11 @@ pub fn plan_segments(
         // ...and every later one at or after it (clean), or all but its leading pictures.
         let lead = if suffix_min[i] >= p {
             0
-        } else if open_gop {
-            match (i + 1..=(i + MAX_LEADING).min(pts.len())).find(|&e| suffix_min[e] >= p) {
-                Some(end) => end - i,
-                None => continue,
+        } else if let Some(end) = (i + 1..=(i + MAX_LEADING).min(pts.len())).find(|&e| suffix_min[e] >= p) {
+            if !can_start_open(i) {
+                continue;
             }
+            end - i
         } else {
             continue;
         };
@@ -164,7 +164,7 @@ mod tests {
     }
 
     fn plan(samples: &[Sample], timeline: &TrackTimeline, total: u64) -> Vec<Segment> {
-        plan_segments(samples, &PresentedTimes::new(samples, 30000, timeline), 30, total, 30, false)
+        plan_segments(samples, &PresentedTimes::new(samples, 30000, timeline), 30, total, 30, &mut |_| false)
     }
 
     /// The edit list a muxer writes for a B-frame shift of two frames.
@@ -218,7 +218,7 @@ mod tests {
             samples[k + 2].cts_offset -= 1000;
         }
         let times = PresentedTimes::new(&samples, 30000, &no_edit());
-        let segs = plan_segments(&samples, &times, 30, 92, 30, true);
+        let segs = plan_segments(&samples, &times, 30, 92, 30, &mut |_| true);
         assert_eq!(segs.iter().map(|s| s.slots.start).collect::<Vec<_>>(), [0, 32, 62]);
         assert_eq!(segs.iter().map(|s| s.samples.clone()).collect::<Vec<_>>(), [0..30, 30..60, 60..90]);
         // Each segment but the last decodes the next keyframe and its two leading pictures.
@@ -226,8 +226,9 @@ mod tests {
         assert_eq!(segs[0].open_start, None);
         assert_eq!(segs[1].open_start, Some(times.pts[30]));
         assert_eq!(segs[2].open_start, Some(times.pts[60]));
-        // Without the codec's say-so they are no split points at all.
-        assert_eq!(plan_segments(&samples, &times, 30, 92, 30, false).len(), 1);
+        // Without the decoder's say-so (not IRAP pictures, or H.264) they are no split points.
+        assert_eq!(plan_segments(&samples, &times, 30, 92, 30, &mut |_| false).len(), 1);
+        assert_eq!(plan_segments(&samples, &times, 30, 92, 30, &mut |i| i == 60).len(), 2);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::segments::{plan_segments, PresentedTimes};
 use super::transcode::{self, TranscodeJob};
 use super::Progress;
 use crate::codec::h264::encode::EncoderConfig;
+use crate::codec::h265::rusty::is_hevc_irap_sample;
 use crate::codec::video::DecoderKind;
 use crate::demux::Demuxer;
 use crate::error::{Error, Result};
@@ -125,7 +126,7 @@ struct Target {
 }
 
 fn transcode(
-    demux: Box<dyn Demuxer>,
+    mut demux: Box<dyn Demuxer>,
     plan: &ConformPlan,
     target: Target,
     writer: Mp4Writer,
@@ -149,10 +150,17 @@ fn transcode(
     let total = (plan.duration * f64::from(cfg.fps)).round() as u64;
     let samples = demux.samples(plan.video_track).to_vec();
     let times = PresentedTimes::new(&samples, timescale, &timeline);
-    // HEVC decoders start at a CRA picture (skipping its leading pictures); H.264 ones are
-    // not trusted to start at a non-IDR I-frame.
-    let open_gop = video.codec == VideoCodec::Hevc;
-    let mut segments = plan_segments(&samples, &times, cfg.fps, total, u64::from(cfg.fps) * MIN_SEGMENT_SECS, open_gop);
+    // HEVC decoders start at a CRA picture, skipping its leading pictures; H.264 ones are
+    // not trusted to start at a non-IDR I-frame. A sync sample is taken at its word only
+    // once its NAL units say IRAP (a muxer may mark any picture sync).
+    let mut buf = Vec::new();
+    let mut can_start_open = |i: usize| {
+        video.codec == VideoCodec::Hevc
+            && demux.read_sample(&samples[i], &mut buf).is_ok()
+            && is_hevc_irap_sample(&buf, video.nal_length_size)
+    };
+    let min_slots = u64::from(cfg.fps) * MIN_SEGMENT_SECS;
+    let mut segments = plan_segments(&samples, &times, cfg.fps, total, min_slots, &mut can_start_open);
     let mut warnings = Vec::new();
     // Samples before the first keyframe reference pictures the file does not hold (a clip
     // cut from a longer stream): they are not decoded, and the first keyframe's picture is

@@ -145,6 +145,13 @@ pub fn is_hevc_idr_sample(sample: &[u8], length_size: u8) -> bool {
         .is_some_and(|nals| nals.iter().any(|n| layer_id(n) == 0 && matches!(nal_type(n), 19 | 20)))
 }
 
+/// True when `sample` holds a base-layer IRAP picture (BLA, IDR or CRA: NAL types
+/// 16..=21), where a decoder can start, skipping the leading pictures that follow it.
+pub fn is_hevc_irap_sample(sample: &[u8], length_size: u8) -> bool {
+    sample_nals(sample, length_size)
+        .is_some_and(|nals| nals.iter().any(|n| layer_id(n) == 0 && (16..=21).contains(&nal_type(n))))
+}
+
 /// True for the NAL units the base-layer decode needs.
 fn is_base_layer(nal: &[u8]) -> bool {
     layer_id(nal) == 0 && !matches!(nal_type(nal), NAL_DOVI_RPU | NAL_DOVI_EL)
