@@ -502,19 +502,24 @@ fn parse_pmt(payload: &[u8]) -> Vec<Stream> {
             _ => None,
         };
         if let Some(kind) = kind {
+            // The first video and the first audio stream are kept. A private stream (maybe
+            // ADTS, maybe a DVB subtitle or an unregistered codec) holds the audio place
+            // only until a real audio stream is listed.
             let video = matches!(kind, Kind::H264 | Kind::Video(_));
-            let taken = out.iter().any(|s| matches!(s.kind, Kind::H264 | Kind::Video(_)) == video);
-            if !taken {
-                out.push(Stream {
-                    pid,
-                    kind,
-                    current: None,
-                    last_raw: None,
-                    discontinuity: false,
-                    units: Vec::new(),
-                    video: None,
-                    audio: None,
-                });
+            let stream = Stream {
+                pid,
+                kind,
+                current: None,
+                last_raw: None,
+                discontinuity: false,
+                units: Vec::new(),
+                video: None,
+                audio: None,
+            };
+            match out.iter().position(|s| matches!(s.kind, Kind::H264 | Kind::Video(_)) == video) {
+                None => out.push(stream),
+                Some(k) if out[k].kind == Kind::Private && kind != Kind::Private => out[k] = stream,
+                Some(_) => {}
             }
         }
         i += 5 + es_len;

@@ -417,3 +417,29 @@ fn truncated_live_webm_is_read_up_to_the_cut() {
     let err = clipfit::demux::probe_bytes(&bad).unwrap_err();
     assert!(err.is_input_error(), "{err}");
 }
+
+/// A private-data stream (stream_type 6 without a descriptor clipfit knows: FFmpeg 5 writes
+/// AV1 so, DVB writes subtitles so) listed before the audio in the PMT must not take the
+/// audio's place: the AAC track is the file's audio.
+#[test]
+fn a_private_stream_listed_first_does_not_hide_the_ts_audio() {
+    if !have_ffmpeg() {
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ts = dir.path().join("private_first.ts");
+    crate::conform::ffmpeg(&[
+        "-i",
+        fixture("av1.mp4").to_str().unwrap(),
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        ts.to_str().unwrap(),
+    ]);
+    let info = clipfit::demux::probe(&ts).unwrap();
+    let audio = info.audio().expect("the AAC stream is the audio");
+    assert_eq!(audio.codec, clipfit::media::AudioCodec::Aac, "{info:?}");
+    assert!(info.video().is_none(), "an unidentified private stream is not video");
+}
