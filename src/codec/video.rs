@@ -254,6 +254,24 @@ impl<'a> Picture<'a> {
         }
     }
 
+    /// A 4:2:0 picture of `bit_depth`-bit samples in tightly packed planes (strides: the
+    /// width, and half of it rounded up).
+    pub fn packed_u16_420(width: u32, height: u32, bit_depth: u8, [y, u, v]: [&'a [u16]; 3], pts: f64) -> Self {
+        let cw = width.div_ceil(2) as usize;
+        Picture {
+            width,
+            height,
+            chroma: ChromaFormat::Yuv420,
+            planes: Planes::U16 {
+                bit_depth,
+                y: Plane { data: y, stride: width as usize },
+                u: Plane { data: u, stride: cw },
+                v: Plane { data: v, stride: cw },
+            },
+            pts,
+        }
+    }
+
     /// Significant bits per sample.
     pub fn bit_depth(&self) -> u8 {
         match self.planes {
@@ -317,18 +335,7 @@ mod tests {
         // 6x4 luma numbered by position, 3x2 chroma.
         let y: Vec<u16> = (0..24).collect();
         let c: Vec<u16> = (100..106).collect();
-        let pic = Picture {
-            width: 6,
-            height: 4,
-            chroma: ChromaFormat::Yuv420,
-            planes: Planes::U16 {
-                bit_depth: 10,
-                y: Plane { data: &y, stride: 6 },
-                u: Plane { data: &c, stride: 3 },
-                v: Plane { data: &c, stride: 3 },
-            },
-            pts: 0.5,
-        };
+        let pic = Picture::packed_u16_420(6, 4, 10, [&y, &c, &c], 0.5);
         let w = pic.window(2, 2, 4, 2).unwrap();
         assert_eq!((w.width, w.height, w.pts), (4, 2, 0.5));
         let Planes::U16 { y, u, .. } = w.planes else { panic!("16-bit") };

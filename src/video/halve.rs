@@ -99,18 +99,7 @@ mod tests {
         // 4x2 luma, 2x1 chroma (10-bit).
         let y = [1u16, 2, 3, 4, 5, 6, 7, 1023];
         let (u, v) = ([100u16, 200], [512u16, 513]);
-        let pic = Picture {
-            width: 4,
-            height: 2,
-            chroma: ChromaFormat::Yuv420,
-            planes: Planes::U16 {
-                bit_depth: 10,
-                y: Plane { data: &y, stride: 4 },
-                u: Plane { data: &u, stride: 2 },
-                v: Plane { data: &v, stride: 2 },
-            },
-            pts: 1.5,
-        };
+        let pic = Picture::packed_u16_420(4, 2, 10, [&y, &u, &v], 1.5);
         let mut halver = Halver::default();
         let half = halver.halve(&pic).unwrap();
         assert_eq!((half.width, half.height, half.pts, half.bit_depth()), (2, 1, 1.5, 12));

@@ -730,18 +730,7 @@ mod tests {
         // Mid-grey HLG 50 %, 10-bit limited range.
         let yv = vec![64 + 438u16; 6 * 4];
         let cv = vec![512u16; 3 * 2];
-        let pic = Picture {
-            width: w,
-            height: h,
-            chroma: ChromaFormat::Yuv420,
-            planes: Planes::U16 {
-                bit_depth: 10,
-                y: Plane { data: &yv, stride: 6 },
-                u: Plane { data: &cv, stride: 3 },
-                v: Plane { data: &cv, stride: 3 },
-            },
-            pts: 2.5,
-        };
+        let pic = Picture::packed_u16_420(w, h, 10, [&yv, &cv, &cv], 2.5);
         let mut out = Frame::black(2, 2);
         t.apply(&pic, &mut out).unwrap();
         assert_eq!((out.width, out.height, out.pts, out.y.len(), out.u.len()), (6, 4, 2.5, 24, 6));
